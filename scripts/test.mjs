@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The whole test suite: typecheck, lint, layering check, then every vitest test (unit,
+// integration against moto_server, interop with the official clients when installed).
+// Ends with the plain line "tests: N passed, N failed" that CI reads.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+
+const REPORT = ".vitest-report.json";
+const args = process.argv.slice(2);
+const run = (cmd, cmdArgs) => spawnSync(cmd, cmdArgs, { stdio: "inherit", shell: false }).status ?? 1;
+const npx = (bin, binArgs) => run("node", [`node_modules/.bin/${bin}`, ...binArgs].map(String));
+
+let failed = false;
+if (!args.length) {
+  for (const [name, bin, binArgs] of [
+    ["typecheck", "tsc", ["--noEmit", "-p", "."]],
+    ["lint", "biome", ["check", "src", "test", "scripts"]],
+    ["layers", "depcruise", ["src", "--config", ".dependency-cruiser.cjs"]],
+  ]) {
+    process.stdout.write(`\n== ${name}\n`);
+    const code = npx(bin, binArgs);
+    if (code !== 0) {
+      console.error(`${name} failed (exit ${code})`);
+      failed = true;
+    }
+  }
+}
+process.stdout.write("\n== vitest\n");
+rmSync(REPORT, { force: true });
+const code = npx("vitest", [
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile=${REPORT}`,
+  ...args,
+]);
+let passed = 0;
+let failedTests = 0;
+let skipped = 0;
+if (existsSync(REPORT)) {
+  const r = JSON.parse(readFileSync(REPORT, "utf8"));
+  passed = r.numPassedTests ?? 0;
+  failedTests = r.numFailedTests ?? 0;
+  skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+}
+if (code !== 0 && failedTests === 0) failedTests = 1; // a suite-level failure (import error, hook) counts
+console.log(`\ntests: ${passed} passed, ${failedTests} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed || code !== 0 ? 1 : 0);

@@ -1,0 +1,184 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { AlgorithmSuite } from "../codec/algorithm-suites.js";
+import { DATA_KEY_LENGTH, MESSAGE_ID_LENGTH } from "../codec/algorithm-suites.js";
+import { ErrorCodes, S3CseError, SecurityError } from "../errors.js";
+import { deriveCommittedKeys, V3_FIXED_IV, V3_SUITE_ID_BYTES, verifyCommitment } from "./key-commitment.js";
+
+/**
+ * What a content cipher needs: for V1/V2 the data key and IV; for V3 the data key and the
+ * message id (the DEK, fixed IV and AAD are derived from them).
+ */
+export type ContentKey =
+  | { readonly suite: AlgorithmSuite; readonly dataKey: Uint8Array; readonly iv: Uint8Array }
+  | { readonly suite: AlgorithmSuite; readonly dataKey: Uint8Array; readonly messageId: Uint8Array };
+
+/** Encrypts a body chunk by chunk; `final()` returns the CBC padding block or the GCM tag. */
+export interface ContentEncryptor {
+  update(chunk: Uint8Array): Buffer;
+  final(): Buffer;
+}
+
+/**
+ * Decrypts a body chunk by chunk. `update` may return several buffers (no concatenation on the
+ * hot path). `final` verifies the tag / padding and throws a {@link SecurityError} on failure.
+ */
+export interface ContentDecryptor {
+  update(chunk: Uint8Array): Buffer[];
+  final(): Buffer[];
+}
+
+interface CipherParams {
+  algorithm: "aes-256-cbc" | "aes-256-gcm";
+  key: Uint8Array;
+  iv: Uint8Array;
+  aad?: Uint8Array;
+}
+
+function cipherParams(key: ContentKey, verifyStoredCommitment?: Uint8Array): CipherParams {
+  const { suite, dataKey } = key;
+  /* Precondition: data keys are 256-bit. */
+  if (dataKey.length !== DATA_KEY_LENGTH) {
+    throw new S3CseError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `data key must be ${DATA_KEY_LENGTH} bytes, got ${dataKey.length}`,
+    );
+  }
+  if (suite.keyCommitting) {
+    /* Precondition: V3 content keys carry a message id. */
+    if (!("messageId" in key))
+      throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, "V3 content key needs a message id");
+    const derived =
+      verifyStoredCommitment === undefined
+        ? deriveCommittedKeys(dataKey, key.messageId).derivedKey
+        : verifyCommitment(dataKey, key.messageId, verifyStoredCommitment);
+    return { algorithm: "aes-256-gcm", key: derived, iv: V3_FIXED_IV, aad: V3_SUITE_ID_BYTES };
+  }
+  /* Precondition: V1/V2 content keys carry an IV of the suite's length. */
+  if (!("iv" in key) || key.iv.length !== suite.ivLength) {
+    throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, `${suite.name} needs a ${suite.ivLength}-byte IV`);
+  }
+  return { algorithm: suite.cipher === "cbc" ? "aes-256-cbc" : "aes-256-gcm", key: dataKey, iv: key.iv };
+}
+
+/** Fresh per-object randomness: a data key and either an IV (V1/V2) or a non-zero message id (V3). */
+export function generateContentKey(
+  suite: AlgorithmSuite,
+  dataKey: Uint8Array = randomBytes(DATA_KEY_LENGTH),
+): ContentKey {
+  if (suite.keyCommitting) {
+    let messageId = randomBytes(MESSAGE_ID_LENGTH);
+    while (messageId.every((b) => b === 0)) messageId = randomBytes(MESSAGE_ID_LENGTH);
+    return { suite, dataKey, messageId };
+  }
+  return { suite, dataKey, iv: randomBytes(suite.ivLength) };
+}
+
+export function createContentEncryptor(key: ContentKey): ContentEncryptor {
+  const p = cipherParams(key);
+  if (p.algorithm === "aes-256-gcm") {
+    const cipher = createCipheriv(p.algorithm, p.key, p.iv, { authTagLength: 16 });
+    if (p.aad) cipher.setAAD(p.aad);
+    return {
+      update: (chunk) => cipher.update(chunk),
+      final: () => {
+        const rest = cipher.final();
+        return rest.length === 0 ? cipher.getAuthTag() : Buffer.concat([rest, cipher.getAuthTag()]);
+      },
+    };
+  }
+  const cipher = createCipheriv(p.algorithm, p.key, p.iv);
+  return { update: (chunk) => cipher.update(chunk), final: () => cipher.final() };
+}
+
+/**
+ * A decryptor for a whole object body. For V3 the stored commitment is checked (in constant
+ * time) before the derived key exists.
+ */
+export function createContentDecryptor(key: ContentKey, storedCommitment?: Uint8Array): ContentDecryptor {
+  /* Precondition: V3 decryption checks the stored key commitment. */
+  if (key.suite.keyCommitting && storedCommitment === undefined) {
+    throw new S3CseError(
+      ErrorCodes.INVALID_ARGUMENT,
+      "V3 decryption requires the stored commitment (x-amz-d)",
+    );
+  }
+  const p = cipherParams(key, storedCommitment);
+  return p.algorithm === "aes-256-gcm" ? gcmDecryptor(p) : cbcDecryptor(p);
+}
+
+function cbcDecryptor(p: CipherParams): ContentDecryptor {
+  const decipher = createDecipheriv(p.algorithm, p.key, p.iv);
+  let total = 0;
+  return {
+    update(chunk) {
+      total += chunk.length;
+      return [decipher.update(chunk)];
+    },
+    final() {
+      /* Precondition: a CBC body is a non-empty multiple of 16 bytes. */
+      if (total === 0 || total % 16 !== 0) {
+        throw new SecurityError(
+          ErrorCodes.TRUNCATED,
+          `CBC ciphertext is ${total} bytes, not a non-zero multiple of 16: the object is truncated or corrupted`,
+        );
+      }
+      try {
+        return [decipher.final()];
+      } catch (cause) {
+        throw new SecurityError(
+          ErrorCodes.AUTHENTICATION_FAILED,
+          "CBC padding is invalid: wrong data key, or the object is corrupted",
+          { cause },
+        );
+      }
+    },
+  };
+}
+
+const TAG = 16;
+
+/** GCM: the last 16 bytes of the body are the tag, so the decryptor always holds them back. */
+function gcmDecryptor(p: CipherParams): ContentDecryptor {
+  const decipher = createDecipheriv("aes-256-gcm", p.key, p.iv, { authTagLength: TAG });
+  if (p.aad) decipher.setAAD(p.aad);
+  let tail = Buffer.alloc(0);
+  return {
+    update(chunk) {
+      const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (tail.length + buf.length <= TAG) {
+        tail = Buffer.concat([tail, buf]);
+        return [];
+      }
+      const out: Buffer[] = [];
+      if (buf.length >= TAG) {
+        if (tail.length > 0) out.push(decipher.update(tail));
+        out.push(decipher.update(buf.subarray(0, buf.length - TAG)));
+        tail = Buffer.from(buf.subarray(buf.length - TAG));
+      } else {
+        const joined = Buffer.concat([tail, buf]);
+        out.push(decipher.update(joined.subarray(0, joined.length - TAG)));
+        tail = joined.subarray(joined.length - TAG);
+      }
+      return out;
+    },
+    final() {
+      /* Precondition: a GCM body ends with a 16-byte tag. */
+      if (tail.length < TAG) {
+        throw new SecurityError(
+          ErrorCodes.TRUNCATED,
+          "GCM ciphertext is shorter than its 16-byte tag: the object is truncated",
+        );
+      }
+      decipher.setAuthTag(tail);
+      try {
+        return [decipher.final()];
+      } catch (cause) {
+        throw new SecurityError(
+          ErrorCodes.AUTHENTICATION_FAILED,
+          "GCM authentication failed: the object was modified, or the data key is wrong",
+          { cause },
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from "./content-cipher.js";
+export * from "./key-commitment.js";

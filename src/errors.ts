@@ -1,0 +1,109 @@
+/**
+ * The error hierarchy. Every error thrown by s3-cse is an {@link S3CseError} with a stable
+ * `code` (safe to switch on) and, where one exists, the underlying `cause`.
+ *
+ * Messages never contain key bytes, plaintext or credentials: they name keys, lengths,
+ * formats and flags only.
+ */
+
+export const ErrorCodes = {
+  /** A caller-supplied option or argument is invalid. */
+  INVALID_ARGUMENT: "INVALID_ARGUMENT",
+  /** Object metadata (or an instruction file) is missing, malformed or inconsistent. */
+  INVALID_METADATA: "INVALID_METADATA",
+  /** The object uses a format or algorithm this library does not implement. */
+  UNSUPPORTED_FORMAT: "UNSUPPORTED_FORMAT",
+  /** A legacy (unauthenticated or weakly wrapped) mode was needed but not enabled. */
+  LEGACY_MODE_REQUIRED: "LEGACY_MODE_REQUIRED",
+  /** The commitment policy forbids this read or write. */
+  COMMITMENT_POLICY: "COMMITMENT_POLICY",
+  /** Authentication failed: GCM tag, V3 key commitment, CBC padding or wrapped-key check. */
+  AUTHENTICATION_FAILED: "AUTHENTICATION_FAILED",
+  /** The encryption context supplied on read differs from the one stored with the object. */
+  ENCRYPTION_CONTEXT_MISMATCH: "ENCRYPTION_CONTEXT_MISMATCH",
+  /** A KMS (or other keyring) operation failed. */
+  KEYRING_FAILURE: "KEYRING_FAILURE",
+  /** No keyring could unwrap the data key. */
+  KEY_UNAVAILABLE: "KEY_UNAVAILABLE",
+  /** An S3 request failed. */
+  S3_FAILURE: "S3_FAILURE",
+  /** A local read or write failed. */
+  IO_FAILURE: "IO_FAILURE",
+  /** The operation was cancelled through an AbortSignal (or a signal in the CLI). */
+  ABORTED: "ABORTED",
+  /** The object's body does not have the length its metadata and algorithm imply. */
+  TRUNCATED: "TRUNCATED",
+  /** A GCM object is larger than the in-memory authentication buffer allows for a stream. */
+  BUFFER_LIMIT_EXCEEDED: "BUFFER_LIMIT_EXCEEDED",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface S3CseErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class of every error s3-cse throws. */
+export class S3CseError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options: S3CseErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad caller input: options, URLs, sizes. The CLI maps these to exit code 2. */
+export class UsageError extends S3CseError {
+  constructor(message: string, options?: S3CseErrorOptions) {
+    super(ErrorCodes.INVALID_ARGUMENT, message, options);
+  }
+}
+
+/** Metadata or format problems: missing keys, bad base64, unsupported algorithms. */
+export class FormatError extends S3CseError {
+  constructor(
+    code: typeof ErrorCodes.INVALID_METADATA | typeof ErrorCodes.UNSUPPORTED_FORMAT,
+    message: string,
+    options?: S3CseErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A security decision: authentication failure, commitment mismatch, context mismatch,
+ * a blocked legacy mode or a commitment-policy violation.
+ */
+export class SecurityError extends S3CseError {}
+
+/**
+ * A legacy mode was required. `flag` names the option that enables it (the CLI flag and
+ * the library option are both spelled out in the message).
+ */
+export class LegacyModeError extends SecurityError {
+  readonly flag: string;
+
+  constructor(message: string, flag: string, options?: S3CseErrorOptions) {
+    super(ErrorCodes.LEGACY_MODE_REQUIRED, message, options);
+    this.flag = flag;
+  }
+}
+
+/** A keyring (KMS, raw AES, raw RSA) failed to wrap or unwrap a data key. */
+export class KeyringError extends S3CseError {}
+
+/** S3 or local I/O failed while moving bytes. */
+export class TransferError extends S3CseError {}
+
+/** The caller cancelled. */
+export class AbortError extends S3CseError {
+  constructor(message = "The operation was aborted", options?: S3CseErrorOptions) {
+    super(ErrorCodes.ABORTED, message, options);
+  }
+}
+
+export function isS3CseError(err: unknown): err is S3CseError {
+  return err instanceof S3CseError;
+}

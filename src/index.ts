@@ -1,0 +1,8 @@
+/**
+ * s3-cse: Amazon S3 client-side (envelope) encryption for Node.js.
+ * Layers (one-way): codec ← ciphers ← materials ← pipeline ← transfer ← inspect ← cli.
+ */
+export * from "./ciphers/index.js";
+export * from "./codec/index.js";
+export * from "./errors.js";
+export * from "./materials/index.js";

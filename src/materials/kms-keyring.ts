@@ -1,0 +1,146 @@
+import { DATA_KEY_LENGTH } from "../codec/algorithm-suites.js";
+import type { StringMap } from "../codec/json-map.js";
+import { stringMapsEqual } from "../codec/json-map.js";
+import { LEGACY_KMS_CMK_ID_KEY, RESERVED_CEK_ALG_CONTEXT_KEY } from "../codec/metadata-keys.js";
+import { ErrorCodes, KeyringError, SecurityError, UsageError } from "../errors.js";
+import type { Keyring, UnwrapRequest, WrappedDataKey, WrapRequest } from "./keyring.js";
+import { DecryptCommand, GenerateDataKeyCommand, type KmsClientLike, kmsError } from "./kms-client.js";
+
+export interface KmsKeyringOptions {
+  client: KmsClientLike;
+  /**
+   * Key id, key ARN, alias name (`alias/x`) or alias ARN. Required to encrypt. On decrypt it is
+   * passed as `KeyId`, so KMS refuses objects wrapped under any other key; leave it out to
+   * decrypt with whatever key the wrapped data key names (discovery).
+   */
+  keyId?: string;
+  grantTokens?: string[];
+}
+
+/**
+ * KMS keyring for every S3EC KMS mode (spec §3.1):
+ * - V1 (the RDS "Encryption-Only" format): GenerateDataKey(AES_256) with **no** encryption
+ *   context, `x-amz-matdesc` = `{}`; Decrypt with no context.
+ * - V2/V3 `kms+context`: the caller's context plus `aws:x-amz-cek-alg`, stored in the metadata.
+ * - V2 `kms` (legacy, read only): Decrypt with the stored `{"kms_cmk_id": …}` context.
+ */
+export class KmsKeyring implements Keyring {
+  readonly description: string;
+  private readonly client: KmsClientLike;
+  private readonly keyId: string | undefined;
+  private readonly grantTokens: string[] | undefined;
+
+  constructor(options: KmsKeyringOptions) {
+    /* Precondition: the KMS keyring needs a client with send(). */
+    if (!options?.client || typeof options.client.send !== "function") {
+      throw new UsageError("KmsKeyring needs a KMS client with a send() method");
+    }
+    this.client = options.client;
+    this.keyId = options.keyId?.trim() || undefined;
+    this.grantTokens = options.grantTokens;
+    this.description = this.keyId ? `KMS key ${this.keyId}` : "KMS (any key)";
+  }
+
+  async generateDataKey(request: WrapRequest): Promise<WrappedDataKey> {
+    /* Precondition: encrypting with KMS needs a key id. */
+    if (!this.keyId) throw new UsageError("a KMS key id, ARN or alias is required to encrypt (--kms-key-id)");
+    let context: StringMap = {};
+    if (request.format !== "v1") {
+      /* Precondition: the caller's encryption context must not use the reserved key aws:x-amz-cek-alg. */
+      if (Object.hasOwn(request.encryptionContext, RESERVED_CEK_ALG_CONTEXT_KEY)) {
+        throw new UsageError(`encryption context key "${RESERVED_CEK_ALG_CONTEXT_KEY}" is reserved`);
+      }
+      context = {
+        ...request.encryptionContext,
+        [RESERVED_CEK_ALG_CONTEXT_KEY]: request.suite.contentAlgorithm,
+      };
+    } else if (Object.keys(request.encryptionContext).length > 0) {
+      /* Precondition: the V1 (RDS) format carries no encryption context. */
+      throw new UsageError(
+        "the rds (V1) format wraps the data key with no encryption context; remove --context",
+      );
+    }
+    let out: { Plaintext?: Uint8Array; CiphertextBlob?: Uint8Array };
+    try {
+      out = await this.client.send(
+        new GenerateDataKeyCommand({
+          KeyId: this.keyId,
+          KeySpec: "AES_256",
+          ...(Object.keys(context).length > 0 ? { EncryptionContext: context } : {}),
+          ...(this.grantTokens ? { GrantTokens: this.grantTokens } : {}),
+        }),
+        { abortSignal: request.signal },
+      );
+    } catch (err) {
+      throw kmsError("GenerateDataKey", this.keyId, err);
+    }
+    /* Precondition: KMS returned a 32-byte data key and a ciphertext blob. */
+    if (out.Plaintext?.length !== DATA_KEY_LENGTH || !out.CiphertextBlob?.length) {
+      throw new KeyringError(ErrorCodes.KEYRING_FAILURE, "KMS GenerateDataKey returned no 32-byte data key");
+    }
+    return {
+      dataKey: out.Plaintext,
+      encryptedDataKey: out.CiphertextBlob,
+      wrapAlgorithm: request.format === "v1" ? undefined : "kms+context",
+      materialsDescription: context,
+    };
+  }
+
+  async unwrapDataKey(request: UnwrapRequest): Promise<Uint8Array> {
+    const m = request.metadata;
+    const wrap = m.format === "v1" ? "kms-v1" : m.wrapAlgorithm;
+    let context: StringMap;
+    if (wrap === "kms-v1" || wrap === "kms") {
+      // V1 (RDS): the matdesc is the context ({} → none). Legacy V2 kms: {"kms_cmk_id": …}.
+      context = m.materialsDescription;
+    } else if (wrap === "kms+context") {
+      context = m.materialsDescription;
+      const stored = context[RESERVED_CEK_ALG_CONTEXT_KEY];
+      /* Precondition: the stored aws:x-amz-cek-alg names the object's content algorithm. */
+      if (stored !== m.suite.contentAlgorithm) {
+        throw new SecurityError(
+          ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+          `stored ${RESERVED_CEK_ALG_CONTEXT_KEY} "${stored ?? ""}" does not match the object's content algorithm ${m.suite.contentAlgorithm}`,
+        );
+      }
+      const userStored = { ...context };
+      delete userStored[RESERVED_CEK_ALG_CONTEXT_KEY];
+      delete userStored[LEGACY_KMS_CMK_ID_KEY];
+      /* Precondition: the encryption context requested on read equals the stored one (reserved keys aside). */
+      if (!stringMapsEqual(userStored, request.encryptionContext)) {
+        throw new SecurityError(
+          ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+          `the encryption context supplied (keys: ${Object.keys(request.encryptionContext).sort().join(", ") || "none"}) ` +
+            `does not match the object's (keys: ${Object.keys(userStored).sort().join(", ") || "none"})`,
+        );
+      }
+    } else {
+      throw new KeyringError(
+        ErrorCodes.KEY_UNAVAILABLE,
+        `the object's data key is wrapped with ${wrap}, which a KMS keyring cannot unwrap`,
+      );
+    }
+    let out: { Plaintext?: Uint8Array };
+    try {
+      out = await this.client.send(
+        new DecryptCommand({
+          CiphertextBlob: m.encryptedDataKey,
+          ...(this.keyId ? { KeyId: this.keyId } : {}),
+          ...(Object.keys(context).length > 0 ? { EncryptionContext: context } : {}),
+          ...(this.grantTokens ? { GrantTokens: this.grantTokens } : {}),
+        }),
+        { abortSignal: request.signal },
+      );
+    } catch (err) {
+      throw kmsError("Decrypt", this.keyId, err);
+    }
+    /* Precondition: the unwrapped data key is 32 bytes. */
+    if (out.Plaintext?.length !== DATA_KEY_LENGTH) {
+      throw new KeyringError(
+        ErrorCodes.KEYRING_FAILURE,
+        "KMS Decrypt returned a data key that is not 32 bytes",
+      );
+    }
+    return out.Plaintext;
+  }
+}

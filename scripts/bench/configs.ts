@@ -1,0 +1,71 @@
+/**
+ * The benchmark configurations. Every one gets the same file, S3 client settings, part size and
+ * concurrency; each runs in a fresh process (child.ts). Upload configurations are compared with
+ * `plain`, download configurations with `get-plain`, round by round.
+ */
+import { createCipheriv, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { cseConfigs } from "./cse-configs.js";
+import { type BenchConfig, type BenchContext, drain } from "./types.js";
+
+async function libStorageUpload(ctx: BenchContext, body: Readable): Promise<void> {
+  await new Upload({
+    client: ctx.s3,
+    params: { Bucket: ctx.bucket, Key: ctx.key, Body: body },
+    partSize: ctx.partSize,
+    queueSize: ctx.concurrency,
+  }).done();
+}
+
+const baseConfigs: BenchConfig[] = [
+  {
+    name: "plain",
+    kind: "upload",
+    description: "lib-storage Upload of the file (baseline), read with the bench read highWaterMark",
+    run: (ctx) => libStorageUpload(ctx, createReadStream(ctx.file, { highWaterMark: ctx.readHighWaterMark })),
+  },
+  {
+    name: "plain-64k",
+    kind: "upload",
+    description: "lib-storage Upload of the file, Node's default 64 KiB reads",
+    run: (ctx) => libStorageUpload(ctx, createReadStream(ctx.file)),
+  },
+  {
+    name: "naive-gcm",
+    kind: "upload",
+    description: "createReadStream().pipe(createCipheriv('aes-256-gcm')) into lib-storage Upload",
+    run: (ctx) =>
+      libStorageUpload(
+        ctx,
+        createReadStream(ctx.file).pipe(createCipheriv("aes-256-gcm", randomBytes(32), randomBytes(12))),
+      ),
+  },
+  {
+    name: "naive-cbc",
+    kind: "upload",
+    description: "createReadStream().pipe(createCipheriv('aes-256-cbc')) into lib-storage Upload",
+    run: (ctx) =>
+      libStorageUpload(
+        ctx,
+        createReadStream(ctx.file).pipe(createCipheriv("aes-256-cbc", randomBytes(32), randomBytes(16))),
+      ),
+  },
+  {
+    name: "get-plain",
+    kind: "download",
+    description: "GetObject of the encrypted object, body drained (download baseline)",
+    run: async (ctx) => {
+      const out = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: ctx.downloadKey }));
+      await drain(out.Body as Readable);
+    },
+  },
+];
+
+export const CONFIGS: ReadonlyMap<string, BenchConfig> = new Map(
+  [...baseConfigs, ...cseConfigs].map((c) => [c.name, c]),
+);
+
+export const BASELINE = { upload: "plain", download: "get-plain" } as const;

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench [-- options]`: starts the discard S3 sink once, writes the input file into a
+ * temp directory, then runs every configuration in a fresh child process, round-robin (the
+ * starting configuration rotates each round), and prints a Markdown table (or JSON).
+ *
+ *   --headline        2 GiB input, 5 rounds        --flat         8 GiB input (memory flatness)
+ *   --size MiB        input size (default 256)    --rounds N     (default 3, headline 5)
+ *   --part-size MiB   (16)   --concurrency N (4)   --read-hwm KiB (1024)
+ *   --configs a,b     subset / extra configurations (see configs.ts, cse-configs.ts)
+ *   --unsigned        UNSIGNED-PAYLOAD for every configuration   --json   JSON instead of Markdown
+ */
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { ChildResult, ChildSpec } from "./child.js";
+import { CONFIGS } from "./configs.js";
+import { writeInputFile } from "./input.js";
+import { killAll, runChild, startSinkProcess } from "./processes.js";
+import { type Environment, summarize, toMarkdown } from "./report.js";
+
+const { values } = parseArgs({
+  options: {
+    headline: { type: "boolean", default: false },
+    flat: { type: "boolean", default: false },
+    size: { type: "string" },
+    rounds: { type: "string" },
+    "part-size": { type: "string", default: "16" },
+    concurrency: { type: "string", default: "4" },
+    "read-hwm": { type: "string", default: "1024" },
+    configs: { type: "string" },
+    unsigned: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+
+const MiB = 2 ** 20;
+const sizeMiB = Number(values.size ?? (values.flat ? 8192 : values.headline ? 2048 : 256));
+const rounds = Number(values.rounds ?? (values.headline ? 5 : 3));
+const DEFAULT_CONFIGS = ["plain", "naive-gcm", "naive-cbc", "cse-v3", "cse-rds", "get-plain", "get-decrypt"];
+const names = (values.configs?.split(",") ?? DEFAULT_CONFIGS).filter((n) => CONFIGS.has(n));
+const unknown = values.configs?.split(",").filter((n) => !CONFIGS.has(n)) ?? [];
+if (unknown.length > 0) throw new Error(`unknown configurations: ${unknown.join(", ")}`);
+
+const root = await mkdtemp(join(tmpdir(), "s3-cse-bench-"));
+let cleaned = false;
+function cleanup(): void {
+  if (cleaned) return;
+  cleaned = true;
+  killAll();
+  rmSync(root, { recursive: true, force: true });
+}
+process.on("exit", cleanup);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+const log = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+
+async function versionOf(pkg: string): Promise<string> {
+  const json = JSON.parse(await readFile(join("node_modules", pkg, "package.json"), "utf8")) as {
+    version: string;
+  };
+  return json.version;
+}
+
+try {
+  const environment: Environment = {
+    node: process.versions.node,
+    openssl: process.versions.openssl,
+    clientS3: await versionOf("@aws-sdk/client-s3"),
+    libStorage: await versionOf("@aws-sdk/lib-storage"),
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown",
+    sizeBytes: sizeMiB * MiB,
+    partSize: Number(values["part-size"]) * MiB,
+    concurrency: Number(values.concurrency),
+    readHighWaterMark: Number(values["read-hwm"]) * 1024,
+    unsignedPayload: values.unsigned,
+    rounds,
+  };
+  await mkdir(join(root, "sink"));
+  const sink = await startSinkProcess(join(root, "sink"));
+  const file = join(root, "input.bin");
+  log(`bench: writing ${sizeMiB} MiB input, sink at ${sink.endpoint}`);
+  await writeInputFile(file, environment.sizeBytes);
+  const spec = (config: string, round: number): ChildSpec => ({
+    config,
+    endpoint: sink.endpoint,
+    bucket: "bench",
+    key: `discard/${config}-${round}`,
+    downloadKey: "keep/download-object",
+    file,
+    size: environment.sizeBytes,
+    partSize: environment.partSize,
+    concurrency: environment.concurrency,
+    readHighWaterMark: environment.readHighWaterMark,
+    unsignedPayload: environment.unsignedPayload,
+  });
+  if (names.some((n) => CONFIGS.get(n)?.kind === "download")) {
+    log("bench: uploading the object the download configurations read");
+    await runChild(spec("prepare-download", 0));
+  }
+  const results: Map<string, ChildResult>[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = names.map((_, i) => names[(i + round) % names.length]!);
+    const perRound = new Map<string, ChildResult>();
+    for (const name of order) {
+      const r = await runChild(spec(name, round));
+      perRound.set(name, r);
+      const mbps = environment.sizeBytes / 1e6 / r.seconds;
+      log(
+        `round ${round + 1}/${rounds} ${name}: ${mbps.toFixed(0)} MB/s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB`,
+      );
+    }
+    results.push(perRound);
+  }
+  await sink.stop();
+  const report = summarize(environment, names, results);
+  process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : toMarkdown(report)}\n`);
+} catch (err) {
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  cleanup();
+}

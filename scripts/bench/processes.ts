@@ -1,0 +1,75 @@
+/**
+ * The processes a benchmark run starts: the sink (once) and one child per measurement. Each
+ * is tracked by pid and killed when the run ends, fails or is interrupted; children also exit
+ * by themselves when their IPC channel to this process closes.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import type { ChildResult, ChildSpec } from "./child.js";
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+const live = new Set<ChildProcess>();
+
+function start(script: string, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", here(script), ...args], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  return child;
+}
+
+/** Kills every process this run started (by pid). Safe to call more than once. */
+export function killAll(): void {
+  for (const child of live) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  }
+  live.clear();
+}
+
+async function readAll(child: ChildProcess): Promise<string> {
+  let out = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (s: string) => {
+    out += s;
+  });
+  const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+  if (code !== 0) throw new Error(`${child.spawnargs.join(" ")} exited with ${code ?? signal}`);
+  return out;
+}
+
+export interface Sink {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startSinkProcess(dir: string): Promise<Sink> {
+  const child = start("./sink/main.ts", ["--dir", dir]);
+  child.stdout?.setEncoding("utf8");
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let buf = "";
+    child.once("exit", (code) => reject(new Error(`sink exited with ${code}`)));
+    child.stdout?.on("data", (s: string) => {
+      buf += s;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) resolve((JSON.parse(buf.slice(0, nl)) as { endpoint: string }).endpoint);
+    });
+  });
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Runs one configuration in a fresh process and returns its measurements. */
+export async function runChild(spec: ChildSpec): Promise<ChildResult> {
+  const out = await readAll(start("./child.ts", [JSON.stringify(spec)]));
+  const last = out.trim().split("\n").pop() ?? "";
+  return JSON.parse(last) as ChildResult;
+}

@@ -1,0 +1,30 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+
+export interface BenchContext {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** Where this run's upload goes (discarded by the sink). */
+  readonly key: string;
+  /** The kept encrypted object the download configurations read. */
+  readonly downloadKey: string;
+  readonly file: string;
+  readonly size: number;
+  readonly partSize: number;
+  readonly concurrency: number;
+  /** highWaterMark for reading the input file (bytes). */
+  readonly readHighWaterMark: number;
+}
+
+export interface BenchConfig {
+  readonly name: string;
+  readonly kind: "upload" | "download";
+  readonly description: string;
+  run(ctx: BenchContext): Promise<void>;
+}
+
+/** Reads a stream to its end without keeping anything. */
+export async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const chunk of body) n += chunk.length;
+  return n;
+}

@@ -30,6 +30,16 @@ export interface ChildResult {
   readonly cpuSystemSeconds: number;
   readonly maxRssMiB: number;
   readonly rssBeforeMiB: number;
+  /** The whole process's CPU seconds, startup included. */
+  readonly cpuProcessSeconds: number;
+}
+
+/** A child's result plus what the parent saw around it. */
+export interface Measurement extends ChildResult {
+  /** CPU seconds the sink spent while this child ran. */
+  readonly sinkCpuSeconds: number;
+  /** Average cores busy with other processes on the machine meanwhile. */
+  readonly otherCores: number;
 }
 
 process.on("disconnect", () => process.exit(1));
@@ -58,6 +68,7 @@ const result: ChildResult = {
   cpuSystemSeconds: (after.systemCPUTime - before.systemCPUTime) / 1e6,
   maxRssMiB: after.maxRSS / 1024,
   rssBeforeMiB: rssBefore / 2 ** 20,
+  cpuProcessSeconds: (after.userCPUTime + after.systemCPUTime) / 1e6,
 };
 process.stdout.write(`\n${JSON.stringify(result)}\n`);
 s3.destroy();

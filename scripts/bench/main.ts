@@ -14,9 +14,10 @@ import { mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { ChildResult, ChildSpec } from "./child.js";
+import type { ChildSpec, Measurement } from "./child.js";
 import { CONFIGS } from "./configs.js";
 import { writeInputFile } from "./input.js";
+import { waitForQuiet } from "./machine.js";
 import { killAll, runChild, startSinkProcess } from "./processes.js";
 import { type Environment, summarize, toMarkdown } from "./report.js";
 
@@ -36,6 +37,9 @@ const { values } = parseArgs({
 });
 
 const MiB = 2 ** 20;
+/** Before each measurement, wait up to QUIET_WAIT_MS for other processes to use < QUIET_CORES. */
+const QUIET_CORES = 0.2;
+const QUIET_WAIT_MS = 60_000;
 const sizeMiB = Number(values.size ?? (values.flat ? 8192 : values.headline ? 2048 : 256));
 const rounds = Number(values.rounds ?? (values.headline ? 5 : 3));
 const DEFAULT_CONFIGS = ["plain", "naive-gcm", "naive-cbc", "cse-v3", "cse-rds", "get-plain", "get-decrypt"];
@@ -105,18 +109,22 @@ try {
   });
   if (names.some((n) => CONFIGS.get(n)?.kind === "download")) {
     log("bench: uploading the object the download configurations read");
-    await runChild(spec("prepare-download", 0));
+    await runChild(spec("prepare-download", 0), sink.pid);
   }
-  const results: Map<string, ChildResult>[] = [];
+  const results: Map<string, Measurement>[] = [];
   for (let round = 0; round < rounds; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!);
-    const perRound = new Map<string, ChildResult>();
+    const perRound = new Map<string, Measurement>();
     for (const name of order) {
-      const r = await runChild(spec(name, round));
+      const load = await waitForQuiet(QUIET_CORES, QUIET_WAIT_MS);
+      if (load >= QUIET_CORES)
+        log(`bench: other processes keep ${load.toFixed(2)} cores busy; measuring anyway`);
+      const r = await runChild(spec(name, round), sink.pid);
       perRound.set(name, r);
       const mbps = environment.sizeBytes / 1e6 / r.seconds;
       log(
-        `round ${round + 1}/${rounds} ${name}: ${mbps.toFixed(0)} MB/s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB`,
+        `round ${round + 1}/${rounds} ${name}: ${mbps.toFixed(0)} MB/s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ` +
+          `other load ${r.otherCores.toFixed(2)} cores`,
       );
     }
     results.push(perRound);

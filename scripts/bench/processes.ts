@@ -6,7 +6,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import type { ChildResult, ChildSpec } from "./child.js";
+import type { ChildResult, ChildSpec, Measurement } from "./child.js";
+import { otherCores, sampleCpu } from "./machine.js";
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const live = new Set<ChildProcess>();
@@ -41,6 +42,7 @@ async function readAll(child: ChildProcess): Promise<string> {
 
 export interface Sink {
   readonly endpoint: string;
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startSinkProcess(dir: string): Promise<Sink> {
   });
   return {
     endpoint,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");
@@ -68,8 +71,15 @@ export async function startSinkProcess(dir: string): Promise<Sink> {
 }
 
 /** Runs one configuration in a fresh process and returns its measurements. */
-export async function runChild(spec: ChildSpec): Promise<ChildResult> {
+export async function runChild(spec: ChildSpec, sinkPid: number | undefined): Promise<Measurement> {
+  const before = sampleCpu(sinkPid);
   const out = await readAll(start("./child.ts", [JSON.stringify(spec)]));
+  const after = sampleCpu(sinkPid);
   const last = out.trim().split("\n").pop() ?? "";
-  return JSON.parse(last) as ChildResult;
+  const result = JSON.parse(last) as ChildResult;
+  return {
+    ...result,
+    sinkCpuSeconds: after.sink - before.sink,
+    otherCores: otherCores(before, after, result.cpuProcessSeconds),
+  };
 }

@@ -1,5 +1,5 @@
 /** Aggregates per-round measurements and renders the Markdown table and the JSON report. */
-import type { ChildResult } from "./child.js";
+import type { Measurement } from "./child.js";
 import { BASELINE, CONFIGS } from "./configs.js";
 
 export interface Environment {
@@ -26,7 +26,11 @@ export interface ConfigSummary {
   readonly ratio: number;
   readonly peakRssMiB: number;
   readonly cpuSecondsPerGB: number;
-  readonly rounds: readonly ChildResult[];
+  /** The sink's CPU seconds per GB (it shares the cores with the client). */
+  readonly sinkCpuSecondsPerGB: number;
+  /** The highest average load from other processes seen during any round. */
+  readonly maxOtherCores: number;
+  readonly rounds: readonly Measurement[];
 }
 
 export interface Report {
@@ -44,13 +48,13 @@ export const median = (xs: readonly number[]): number => {
 export function summarize(
   environment: Environment,
   names: readonly string[],
-  results: ReadonlyArray<ReadonlyMap<string, ChildResult>>,
+  results: ReadonlyArray<ReadonlyMap<string, Measurement>>,
 ): Report {
-  const mbps = (r: ChildResult): number => environment.sizeBytes / 1e6 / r.seconds;
+  const mbps = (r: Measurement): number => environment.sizeBytes / 1e6 / r.seconds;
   const configs = names.map((name): ConfigSummary => {
     const kind = CONFIGS.get(name)?.kind ?? "upload";
     const baseline = BASELINE[kind];
-    const rounds = results.map((round) => round.get(name)).filter((r): r is ChildResult => !!r);
+    const rounds = results.map((round) => round.get(name)).filter((r): r is Measurement => !!r);
     const speeds = rounds.map(mbps);
     const ratios = results
       .map((round) => {
@@ -69,6 +73,8 @@ export function summarize(
       cpuSecondsPerGB: median(
         rounds.map((r) => (r.cpuUserSeconds + r.cpuSystemSeconds) / (environment.sizeBytes / 1e9)),
       ),
+      sinkCpuSecondsPerGB: median(rounds.map((r) => r.sinkCpuSeconds / (environment.sizeBytes / 1e9))),
+      maxOtherCores: Math.max(...rounds.map((r) => r.otherCores)),
       rounds,
     };
   });
@@ -86,14 +92,15 @@ export function toMarkdown(report: Report): string {
       `Node ${e.node}, OpenSSL ${e.openssl}, @aws-sdk/client-s3 ${e.clientS3}, ` +
       `lib-storage ${e.libStorage}, ${e.cores} cores (${e.cpu}).`,
     "",
-    "| configuration | MB/s median (min–max) | ratio to baseline | peak RSS | CPU s/GB |",
-    "| --- | --- | --- | --- | --- |",
+    "| configuration | MB/s median (min–max) | ratio to baseline | peak RSS | client CPU s/GB | sink CPU s/GB | other load |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const c of report.configs) {
     const ratio = c.config === c.baseline ? "1 (baseline)" : `${c.ratio.toFixed(2)} × ${c.baseline}`;
     lines.push(
       `| ${c.config} | ${c.mbps.median.toFixed(0)} (${c.mbps.min.toFixed(0)}–${c.mbps.max.toFixed(0)}) | ` +
-        `${ratio} | ${c.peakRssMiB.toFixed(0)} MiB | ${c.cpuSecondsPerGB.toFixed(2)} |`,
+        `${ratio} | ${c.peakRssMiB.toFixed(0)} MiB | ${c.cpuSecondsPerGB.toFixed(2)} | ` +
+        `${c.sinkCpuSecondsPerGB.toFixed(2)} | ≤ ${c.maxOtherCores.toFixed(2)} |`,
     );
   }
   return lines.join("\n");

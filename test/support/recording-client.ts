@@ -5,6 +5,7 @@ export interface SentCommand {
   readonly input: any;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any SDK client shape.
 export function recordingClient<T extends { send: (...args: any[]) => Promise<any> }>(
   inner: T,
   failWhen?: (cmd: SentCommand, count: number) => Error | undefined,

@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { benchClient } from "./client.js";
 import { CONFIGS } from "./configs.js";
-import { prepareDownloadObject } from "./cse-configs.js";
+import { prepareDownloadObjects } from "./cse-configs.js";
 import type { BenchContext } from "./types.js";
 
 export interface ChildSpec {
@@ -14,7 +14,6 @@ export interface ChildSpec {
   readonly endpoint: string;
   readonly bucket: string;
   readonly key: string;
-  readonly downloadKey: string;
   readonly file: string;
   readonly size: number;
   readonly partSize: number;
@@ -52,7 +51,7 @@ const s3 = benchClient({
 });
 const ctx: BenchContext = { ...spec, s3 };
 const run =
-  spec.config === "prepare-download" ? () => prepareDownloadObject(ctx) : CONFIGS.get(spec.config)?.run;
+  spec.config === "prepare-download" ? () => prepareDownloadObjects(ctx) : CONFIGS.get(spec.config)?.run;
 if (!run) throw new Error(`unknown configuration ${spec.config}`);
 
 const rssBefore = process.memoryUsage().rss;

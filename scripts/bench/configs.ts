@@ -4,11 +4,13 @@
  * `plain`, download configurations with `get-plain`, round by round.
  */
 import { createCipheriv, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { cseConfigs } from "./cse-configs.js";
+import { cseConfigs, DOWNLOAD_KEYS } from "./cse-configs.js";
 import { type BenchConfig, type BenchContext, drain } from "./types.js";
 
 async function libStorageUpload(ctx: BenchContext, body: Readable): Promise<void> {
@@ -56,10 +58,25 @@ const baseConfigs: BenchConfig[] = [
   {
     name: "get-plain",
     kind: "download",
-    description: "GetObject of the encrypted object, body drained (download baseline)",
+    description: "GetObject of the v3 object, body drained (download baseline)",
     run: async (ctx) => {
-      const out = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: ctx.downloadKey }));
+      const out = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: DOWNLOAD_KEYS.v3 }));
       await drain(out.Body as Readable);
+    },
+  },
+  {
+    name: "file-plain",
+    kind: "download",
+    baseline: "file-plain",
+    description: "GetObject of the v3 object piped into a file in the run's temp dir (file baseline)",
+    run: async (ctx) => {
+      const file = `${ctx.file}.${ctx.key.replace(/\W/g, "_")}.out`;
+      try {
+        const out = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: DOWNLOAD_KEYS.v3 }));
+        await pipeline(out.Body as Readable, createWriteStream(file));
+      } finally {
+        await rm(file, { force: true });
+      }
     },
   },
 ];

@@ -1,16 +1,96 @@
-/** s3-cse's own configurations (encryptAndUpload, openDecryptedStream). */
+/**
+ * s3-cse's own configurations: encryptAndUpload (the engine under encryptAndUploadFile and the
+ * CLI) and openDecryptedStream / downloadToFile. The download objects are real s3-cse
+ * objects, uploaded once per run by prepareDownloadObjects and kept on disk by the sink.
+ */
 import { createReadStream } from "node:fs";
-import { Upload } from "@aws-sdk/lib-storage";
-import type { BenchConfig, BenchContext } from "./types.js";
+import { rm } from "node:fs/promises";
+import type { WriteFormat } from "../../src/materials/materials.js";
+import { downloadToFile, openDecryptedStream } from "../../src/transfer/download.js";
+import { encryptAndUpload } from "../../src/transfer/upload.js";
+import { BenchKeyring } from "./keyring.js";
+import { type BenchConfig, type BenchContext, drain } from "./types.js";
 
-export const cseConfigs: BenchConfig[] = [];
+/** One keyring per process; the download objects' data keys are wrapped under a fixed key. */
+const keyring = new BenchKeyring();
 
-/** Puts the object the download configurations read (kept on disk by the sink). */
-export async function prepareDownloadObject(ctx: BenchContext): Promise<void> {
-  await new Upload({
-    client: ctx.s3,
-    params: { Bucket: ctx.bucket, Key: ctx.downloadKey, Body: createReadStream(ctx.file) },
+export const DOWNLOAD_KEYS = { v3: "keep/download-v3", rds: "keep/download-rds" } as const;
+
+async function cseUpload(ctx: BenchContext, format: WriteFormat, key = ctx.key): Promise<void> {
+  await encryptAndUpload({
+    s3: ctx.s3,
+    bucket: ctx.bucket,
+    key,
+    source: createReadStream(ctx.file, { highWaterMark: ctx.readHighWaterMark }),
+    contentLength: ctx.size,
+    keyring,
+    format,
     partSize: ctx.partSize,
-    queueSize: ctx.concurrency,
-  }).done();
+    concurrency: ctx.concurrency,
+  });
+}
+
+async function cseDownload(ctx: BenchContext, key: string): Promise<void> {
+  const opened = await openDecryptedStream({
+    s3: ctx.s3,
+    bucket: ctx.bucket,
+    key,
+    keyring,
+    delayedAuthentication: true,
+    allowLegacy: key === DOWNLOAD_KEYS.rds,
+  });
+  await drain(opened.stream);
+}
+
+export const cseConfigs: BenchConfig[] = [
+  {
+    name: "cse-v3",
+    kind: "upload",
+    description: "s3-cse encryptAndUpload, format v3 (key-committing AES-GCM)",
+    run: (ctx) => cseUpload(ctx, "v3"),
+  },
+  {
+    name: "cse-v2",
+    kind: "upload",
+    description: "s3-cse encryptAndUpload, format v2 (AES-GCM)",
+    run: (ctx) => cseUpload(ctx, "v2"),
+  },
+  {
+    name: "cse-rds",
+    kind: "upload",
+    description: "s3-cse encryptAndUpload, format rds (V1, AES-256-CBC)",
+    run: (ctx) => cseUpload(ctx, "rds"),
+  },
+  {
+    name: "get-v3",
+    kind: "download",
+    description: "s3-cse openDecryptedStream of the v3 object (streaming, delayed authentication), drained",
+    run: (ctx) => cseDownload(ctx, DOWNLOAD_KEYS.v3),
+  },
+  {
+    name: "get-rds",
+    kind: "download",
+    description: "s3-cse openDecryptedStream of the rds (CBC) object, drained",
+    run: (ctx) => cseDownload(ctx, DOWNLOAD_KEYS.rds),
+  },
+  {
+    name: "file-v3",
+    kind: "download",
+    baseline: "file-plain",
+    description: "s3-cse downloadToFile of the v3 object (written into the run's temp dir)",
+    run: async (ctx) => {
+      const file = `${ctx.file}.${ctx.key.replace(/\W/g, "_")}.out`;
+      try {
+        await downloadToFile({ s3: ctx.s3, bucket: ctx.bucket, key: DOWNLOAD_KEYS.v3, keyring, file });
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+  },
+];
+
+/** Puts the objects the download configurations read (kept on disk by the sink). */
+export async function prepareDownloadObjects(ctx: BenchContext): Promise<void> {
+  await cseUpload(ctx, "v3", DOWNLOAD_KEYS.v3);
+  await cseUpload(ctx, "rds", DOWNLOAD_KEYS.rds);
 }

@@ -1,14 +1,15 @@
 /**
  * A local keyring for benchmarks: wraps each fresh data key with AES-256-GCM under a key held
- * in memory (the S3EC "AES/GCM" layout: IV ‖ ciphertext ‖ tag), so no KMS round trip skews the
+ * in memory (fixed, derived from a constant: this is a benchmark, not a key store; the S3EC "AES/GCM" layout: IV ‖ ciphertext ‖ tag), so no KMS round trip skews the
  * numbers. One wrap per object; its cost is negligible next to the body.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import type { Keyring, UnwrapRequest, WrappedDataKey, WrapRequest } from "../../src/materials/keyring.js";
 
 export class BenchKeyring implements Keyring {
   readonly description = "bench AES/GCM keyring";
-  private readonly wrappingKey = randomBytes(32);
+  /** Fixed, so objects uploaded by one benchmark process decrypt in another. */
+  private readonly wrappingKey = createHash("sha256").update("s3-cse bench wrapping key").digest();
 
   async generateDataKey(request: WrapRequest): Promise<WrappedDataKey> {
     const dataKey = randomBytes(32);

@@ -15,7 +15,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { ChildSpec, Measurement } from "./child.js";
-import { CONFIGS } from "./configs.js";
+import { BASELINE, CONFIGS } from "./configs.js";
 import { writeInputFile } from "./input.js";
 import { waitForQuiet } from "./machine.js";
 import { killAll, runChild, startSinkProcess } from "./processes.js";
@@ -42,10 +42,28 @@ const QUIET_CORES = 0.2;
 const QUIET_WAIT_MS = 60_000;
 const sizeMiB = Number(values.size ?? (values.flat ? 8192 : values.headline ? 2048 : 256));
 const rounds = Number(values.rounds ?? (values.headline ? 5 : 3));
-const DEFAULT_CONFIGS = ["plain", "naive-gcm", "naive-cbc", "cse-v3", "cse-rds", "get-plain", "get-decrypt"];
-const names = (values.configs?.split(",") ?? DEFAULT_CONFIGS).filter((n) => CONFIGS.has(n));
-const unknown = values.configs?.split(",").filter((n) => !CONFIGS.has(n)) ?? [];
+const DEFAULT_CONFIGS = [
+  "plain",
+  "naive-gcm",
+  "naive-cbc",
+  "cse-v3",
+  "cse-rds",
+  "get-plain",
+  "get-v3",
+  "get-rds",
+];
+const requested = values.configs?.split(",") ?? DEFAULT_CONFIGS;
+const unknown = requested.filter((n) => !CONFIGS.has(n));
 if (unknown.length > 0) throw new Error(`unknown configurations: ${unknown.join(", ")}`);
+/** The requested configurations, each preceded by its baseline if that was not requested. */
+const names = [
+  ...new Set(
+    requested.flatMap((n) => {
+      const c = CONFIGS.get(n)!;
+      return [c.baseline ?? BASELINE[c.kind], n];
+    }),
+  ),
+];
 
 const root = await mkdtemp(join(tmpdir(), "s3-cse-bench-"));
 let cleaned = false;
@@ -99,7 +117,6 @@ try {
     endpoint: sink.endpoint,
     bucket: "bench",
     key: `discard/${config}-${round}`,
-    downloadKey: "keep/download-object",
     file,
     size: environment.sizeBytes,
     partSize: environment.partSize,

@@ -53,7 +53,7 @@ export function summarize(
   const mbps = (r: Measurement): number => environment.sizeBytes / 1e6 / r.seconds;
   const configs = names.map((name): ConfigSummary => {
     const kind = CONFIGS.get(name)?.kind ?? "upload";
-    const baseline = BASELINE[kind];
+    const baseline = CONFIGS.get(name)?.baseline ?? BASELINE[kind];
     const rounds = results.map((round) => round.get(name)).filter((r): r is Measurement => !!r);
     const speeds = rounds.map(mbps);
     const ratios = results

@@ -5,8 +5,6 @@ export interface BenchContext {
   readonly bucket: string;
   /** Where this run's upload goes (discarded by the sink). */
   readonly key: string;
-  /** The kept encrypted object the download configurations read. */
-  readonly downloadKey: string;
   readonly file: string;
   readonly size: number;
   readonly partSize: number;
@@ -19,6 +17,8 @@ export interface BenchConfig {
   readonly name: string;
   readonly kind: "upload" | "download";
   readonly description: string;
+  /** The configuration this one is compared with (default: plain / get-plain by kind). */
+  readonly baseline?: string;
   run(ctx: BenchContext): Promise<void>;
 }
 

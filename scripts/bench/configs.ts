@@ -86,3 +86,11 @@ export const CONFIGS: ReadonlyMap<string, BenchConfig> = new Map(
 );
 
 export const BASELINE = { upload: "plain", download: "get-plain" } as const;
+
+/** Marks a configuration run from the `--compare` checkout. */
+export const COMPARE_SUFFIX = "@base";
+
+/** The configuration behind a (possibly `@base`) name. */
+export function configFor(name: string): BenchConfig | undefined {
+  return CONFIGS.get(name.endsWith(COMPARE_SUFFIX) ? name.slice(0, -COMPARE_SUFFIX.length) : name);
+}

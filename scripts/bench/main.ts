@@ -8,6 +8,8 @@
  *   --part-size MiB   (16)   --concurrency N (4)   --read-hwm KiB (1024)
  *   --configs a,b     subset / extra configurations (see configs.ts, cse-configs.ts)
  *   --unsigned        UNSIGNED-PAYLOAD for every configuration   --json   JSON instead of Markdown
+ *   --compare DIR     also run each non-baseline configuration from the checkout in DIR (shown
+ *                     as "name@base"; its node_modules must be installed or linked)
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile } from "node:fs/promises";
@@ -15,7 +17,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { ChildSpec, Measurement } from "./child.js";
-import { BASELINE, CONFIGS } from "./configs.js";
+import { BASELINE, COMPARE_SUFFIX, CONFIGS } from "./configs.js";
 import { writeInputFile } from "./input.js";
 import { waitForQuiet } from "./machine.js";
 import { killAll, runChild, startSinkProcess } from "./processes.js";
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "4" },
     "read-hwm": { type: "string", default: "1024" },
     configs: { type: "string" },
+    compare: { type: "string" },
     unsigned: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -60,7 +63,8 @@ const names = [
   ...new Set(
     requested.flatMap((n) => {
       const c = CONFIGS.get(n)!;
-      return [c.baseline ?? BASELINE[c.kind], n];
+      const baseline = c.baseline ?? BASELINE[c.kind];
+      return [baseline, n, ...(values.compare && n !== baseline ? [`${n}${COMPARE_SUFFIX}`] : [])];
     }),
   ),
 ];
@@ -136,7 +140,10 @@ try {
       const load = await waitForQuiet(QUIET_CORES, QUIET_WAIT_MS);
       if (load >= QUIET_CORES)
         log(`bench: other processes keep ${load.toFixed(2)} cores busy; measuring anyway`);
-      const r = await runChild(spec(name, round), sink.pid);
+      const base = name.endsWith(COMPARE_SUFFIX);
+      const r = base
+        ? await runChild(spec(name.slice(0, -COMPARE_SUFFIX.length), round), sink.pid, values.compare)
+        : await runChild(spec(name, round), sink.pid);
       perRound.set(name, r);
       const mbps = environment.sizeBytes / 1e6 / r.seconds;
       log(

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChildResult, ChildSpec, Measurement } from "./child.js";
 import { otherCores, sampleCpu } from "./machine.js";
@@ -12,9 +13,10 @@ import { otherCores, sampleCpu } from "./machine.js";
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const live = new Set<ChildProcess>();
 
-function start(script: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", here(script), ...args], {
+function start(script: string, args: string[], cwd?: string): ChildProcess {
+  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", script, ...args], {
     stdio: ["ignore", "pipe", "inherit", "ipc"],
+    ...(cwd ? { cwd } : {}),
   });
   live.add(child);
   child.once("exit", () => live.delete(child));
@@ -47,7 +49,7 @@ export interface Sink {
 }
 
 export async function startSinkProcess(dir: string): Promise<Sink> {
-  const child = start("./sink/main.ts", ["--dir", dir]);
+  const child = start(here("./sink/main.ts"), ["--dir", dir]);
   child.stdout?.setEncoding("utf8");
   const endpoint = await new Promise<string>((resolve, reject) => {
     let buf = "";
@@ -70,10 +72,18 @@ export async function startSinkProcess(dir: string): Promise<Sink> {
   };
 }
 
-/** Runs one configuration in a fresh process and returns its measurements. */
-export async function runChild(spec: ChildSpec, sinkPid: number | undefined): Promise<Measurement> {
+/**
+ * Runs one configuration in a fresh process and returns its measurements. With `tree`, the
+ * child runs from that checkout instead (A/B comparisons against another commit).
+ */
+export async function runChild(
+  spec: ChildSpec,
+  sinkPid: number | undefined,
+  tree?: string,
+): Promise<Measurement> {
   const before = sampleCpu(sinkPid);
-  const out = await readAll(start("./child.ts", [JSON.stringify(spec)]));
+  const script = tree ? join(tree, "scripts/bench/child.ts") : here("./child.ts");
+  const out = await readAll(start(script, [JSON.stringify(spec)], tree));
   const after = sampleCpu(sinkPid);
   const last = out.trim().split("\n").pop() ?? "";
   const result = JSON.parse(last) as ChildResult;

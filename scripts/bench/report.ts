@@ -1,6 +1,6 @@
 /** Aggregates per-round measurements and renders the Markdown table and the JSON report. */
 import type { Measurement } from "./child.js";
-import { BASELINE, CONFIGS } from "./configs.js";
+import { BASELINE, configFor } from "./configs.js";
 
 export interface Environment {
   readonly node: string;
@@ -52,8 +52,8 @@ export function summarize(
 ): Report {
   const mbps = (r: Measurement): number => environment.sizeBytes / 1e6 / r.seconds;
   const configs = names.map((name): ConfigSummary => {
-    const kind = CONFIGS.get(name)?.kind ?? "upload";
-    const baseline = CONFIGS.get(name)?.baseline ?? BASELINE[kind];
+    const kind = configFor(name)?.kind ?? "upload";
+    const baseline = configFor(name)?.baseline ?? BASELINE[kind];
     const rounds = results.map((round) => round.get(name)).filter((r): r is Measurement => !!r);
     const speeds = rounds.map(mbps);
     const ratios = results

@@ -22,6 +22,8 @@ export interface UploadPartsOptions {
  * queue concurrent `next()` calls, so parts are still encrypted strictly in order). At most
  * `concurrency` ciphertext parts exist at once, plus the one being produced.
  *
+ * A part's buffer is released for reuse only after S3 acknowledged it (after `onPartDone`).
+ *
  * On the first failure, the remaining workers stop pulling, in-flight requests are cancelled,
  * and — once every worker has settled — that first error is thrown (never a follow-on error).
  */
@@ -56,11 +58,14 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
             PartNumber: part.partNumber,
             Body: part.body,
             ContentLength: part.body.length,
+            // Computed while encrypting, so the SDK does not read the part a second time.
+            ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
           }),
           { abortSignal: cancel.signal },
         );
         done.push({ PartNumber: part.partNumber, ETag: out.ETag });
         options.onPartDone?.(part);
+        part.release();
       } catch (err) {
         return fail(
           cancel.signal.aborted && firstError !== undefined

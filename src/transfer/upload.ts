@@ -11,6 +11,7 @@ import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from ".
 import type { Keyring } from "../materials/keyring.js";
 import { prepareEncryption, suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
 import { type EncryptedPart, encryptParts } from "../pipeline/encrypt-parts.js";
+import { PartBufferPool } from "../pipeline/part-buffers.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { uploadParts } from "./multipart-engine.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
@@ -109,6 +110,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   const parts = checkedParts(
     encryptParts(options.source, encryptor, {
       partSize,
+      pool: new PartBufferPool(partSize, concurrency + 1),
       signal,
       onRead: (n) => {
         bytesRead = n;
@@ -147,6 +149,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
           ...common,
           Body: first.value.body,
           ContentLength: first.value.body.length,
+          ...(first.value.checksumCrc32 ? { ChecksumCRC32: first.value.checksumCrc32 } : {}),
           Metadata: { ...options.metadata, ...metadata },
         }),
         { abortSignal: signal },

@@ -27,6 +27,7 @@ async function cseUpload(ctx: BenchContext, format: WriteFormat, key = ctx.key):
     format,
     partSize: ctx.partSize,
     concurrency: ctx.concurrency,
+    unsignedPayload: ctx.unsignedPayload,
   });
 }
 

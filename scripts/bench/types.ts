@@ -11,6 +11,8 @@ export interface BenchContext {
   readonly concurrency: number;
   /** highWaterMark for reading the input file (bytes). */
   readonly readHighWaterMark: number;
+  /** UNSIGNED-PAYLOAD for part bodies (the client applies it to every configuration). */
+  readonly unsignedPayload: boolean;
 }
 
 export interface BenchConfig {

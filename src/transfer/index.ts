@@ -3,4 +3,5 @@ export * from "./multipart-engine.js";
 export * from "./object-metadata.js";
 export * from "./part-size.js";
 export * from "./s3-commands.js";
+export * from "./unsigned-payload.js";
 export * from "./upload.js";

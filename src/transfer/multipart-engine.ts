@@ -1,5 +1,6 @@
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { type S3ClientLike, s3Error, UploadPartCommand } from "./s3-commands.js";
+import { withPayloadSigning } from "./unsigned-payload.js";
 
 export interface CompletedPart {
   readonly PartNumber: number;
@@ -15,6 +16,8 @@ export interface UploadPartsOptions {
   readonly concurrency: number;
   readonly signal: AbortSignal;
   readonly onPartDone?: (part: EncryptedPart) => void;
+  /** Send parts with UNSIGNED-PAYLOAD (see unsigned-payload.ts). */
+  readonly unsignedPayload?: boolean;
 }
 
 /**
@@ -51,16 +54,19 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
       const part = next.value;
       try {
         const out = await s3.send(
-          new UploadPartCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumber: part.partNumber,
-            Body: part.body,
-            ContentLength: part.body.length,
-            // Computed while encrypting, so the SDK does not read the part a second time.
-            ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
-          }),
+          withPayloadSigning(
+            new UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              PartNumber: part.partNumber,
+              Body: part.body,
+              ContentLength: part.body.length,
+              // Computed while encrypting, so the SDK does not read the part a second time.
+              ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
+            }),
+            options.unsignedPayload,
+          ),
           { abortSignal: cancel.signal },
         );
         done.push({ PartNumber: part.partNumber, ETag: out.ETag });

@@ -22,6 +22,7 @@ import {
   type S3ClientLike,
   s3Error,
 } from "./s3-commands.js";
+import { withPayloadSigning } from "./unsigned-payload.js";
 
 export interface UploadProgress {
   /** Plaintext bytes read from the source so far. */
@@ -67,6 +68,11 @@ export interface EncryptAndUploadOptions {
   /** Additional user metadata; must not use S3 Encryption Client key names. */
   metadata?: Record<string, string>;
   objectParams?: ObjectParams;
+  /**
+   * Send part bodies as `UNSIGNED-PAYLOAD`: SigV4 then does not hash them (faster; each part still
+   * carries its CRC32). Only over HTTPS, which S3 requires for unsigned payloads. Default false.
+   */
+  unsignedPayload?: boolean;
 }
 
 export interface UploadResult {
@@ -145,13 +151,16 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     let out: { ETag?: string; VersionId?: string };
     try {
       out = await s3.send(
-        new PutObjectCommand({
-          ...common,
-          Body: first.value.body,
-          ContentLength: first.value.body.length,
-          ...(first.value.checksumCrc32 ? { ChecksumCRC32: first.value.checksumCrc32 } : {}),
-          Metadata: { ...options.metadata, ...metadata },
-        }),
+        withPayloadSigning(
+          new PutObjectCommand({
+            ...common,
+            Body: first.value.body,
+            ContentLength: first.value.body.length,
+            ...(first.value.checksumCrc32 ? { ChecksumCRC32: first.value.checksumCrc32 } : {}),
+            Metadata: { ...options.metadata, ...metadata },
+          }),
+          options.unsignedPayload,
+        ),
         { abortSignal: signal },
       );
     } catch (err) {
@@ -186,6 +195,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
       uploadId,
       parts: prepend(first.value, parts),
       concurrency,
+      unsignedPayload: options.unsignedPayload === true,
       signal: signal ?? new AbortController().signal,
       onPartDone: (part) => {
         bytesUploaded += part.body.length;

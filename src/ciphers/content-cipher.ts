@@ -27,11 +27,20 @@ export interface ContentDecryptor {
   final(): Buffer[];
 }
 
-interface CipherParams {
+/** What `createCipheriv` needs for a content key (V3: the derived key, fixed IV and AAD). */
+export interface CipherParams {
   algorithm: "aes-256-cbc" | "aes-256-gcm";
   key: Uint8Array;
   iv: Uint8Array;
   aad?: Uint8Array;
+}
+
+/**
+ * The raw cipher parameters for encrypting with `key`, for code that must build the cipher
+ * itself (the worker-thread encryptor). Contains key material: never log or persist it.
+ */
+export function encryptionCipherParams(key: ContentKey): CipherParams {
+  return cipherParams(key);
 }
 
 function cipherParams(key: ContentKey, verifyStoredCommitment?: Uint8Array): CipherParams {

@@ -2,7 +2,6 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
-import { createContentEncryptor } from "../ciphers/content-cipher.js";
 import type { ContentMetadata } from "../codec/content-metadata.js";
 import { encodeContentMetadata } from "../codec/encode.js";
 import type { StringMap } from "../codec/json-map.js";
@@ -10,8 +9,8 @@ import { ALL_S3EC_KEYS } from "../codec/metadata-keys.js";
 import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import { prepareEncryption, suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
-import { type EncryptedPart, encryptParts } from "../pipeline/encrypt-parts.js";
-import { PartBufferPool } from "../pipeline/part-buffers.js";
+import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
+import { type EncryptInWorker, encryptToParts } from "../pipeline/part-source.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { uploadParts } from "./multipart-engine.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
@@ -73,6 +72,11 @@ export interface EncryptAndUploadOptions {
    * carries its CRC32). Only over HTTPS, which S3 requires for unsigned payloads. Default false.
    */
   unsignedPayload?: boolean;
+  /**
+   * Encrypt (and checksum) on a worker thread, leaving the main thread to read and upload.
+   * Default false; `"auto"` uses a worker when the machine has more than two cores.
+   */
+  encryptInWorker?: EncryptInWorker;
 }
 
 export interface UploadResult {
@@ -107,27 +111,30 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   throwIfAborted(signal);
 
   const materials = await prepareEncryption(format, options.keyring, options.encryptionContext ?? {}, signal);
-  const encryptor = createContentEncryptor(materials.contentKey);
   let bytesRead = 0;
   let bytesUploaded = 0;
   let partsDone = 0;
   const report = () =>
     options.onProgress?.({ bytesRead, bytesUploaded, partsDone, totalBytes: options.contentLength });
+  const partOptions = {
+    partSize,
+    signal,
+    onRead: (n: number) => {
+      bytesRead = n;
+      /* Precondition: the plaintext stays within the suite's per-key limit. */
+      if (n > suite.maxPlaintextLength) {
+        throw new UsageError(
+          `${format} (${suite.name}) can encrypt at most ${suite.maxPlaintextLength} bytes per object; use --format rds or split the file`,
+        );
+      }
+      report();
+    },
+  };
   const parts = checkedParts(
-    encryptParts(options.source, encryptor, {
-      partSize,
-      pool: new PartBufferPool(partSize, concurrency + 1),
-      signal,
-      onRead: (n) => {
-        bytesRead = n;
-        /* Precondition: the plaintext stays within the suite's per-key limit. */
-        if (n > suite.maxPlaintextLength) {
-          throw new UsageError(
-            `${format} (${suite.name}) can encrypt at most ${suite.maxPlaintextLength} bytes per object; use --format rds or split the file`,
-          );
-        }
-        report();
-      },
+    encryptToParts(options.source, materials.contentKey, {
+      ...partOptions,
+      concurrency,
+      encryptInWorker: options.encryptInWorker,
     }),
   );
   const closeSource = () => {

@@ -58,8 +58,12 @@ const crcBase64 = (b: Buffer) => {
 };
 
 describe("encryptAndUpload fast path", () => {
-  for (const unsignedPayload of [false, true]) {
-    it(`sends each part with the CRC32 computed while encrypting (unsignedPayload ${unsignedPayload})`, async () => {
+  for (const [unsignedPayload, encryptInWorker] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const) {
+    it(`sends each part with the CRC32 computed while encrypting (unsignedPayload ${unsignedPayload}, worker ${encryptInWorker})`, async () => {
       const { s3, sent } = fakeS3();
       const size = 5 * 1024 * 1024 * 2 + 7;
       const plain = Buffer.alloc(size, 3);
@@ -73,6 +77,7 @@ describe("encryptAndUpload fast path", () => {
         partSize: 5 * 1024 * 1024,
         concurrency: 2,
         unsignedPayload,
+        encryptInWorker,
       });
       const parts = sent.filter((r) => r.method === "PUT");
       expect(parts).toHaveLength(3);

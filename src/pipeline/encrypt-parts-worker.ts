@@ -1,0 +1,138 @@
+import { Worker } from "node:worker_threads";
+import { type ContentKey, encryptionCipherParams } from "../ciphers/content-cipher.js";
+import { AbortError, ErrorCodes, TransferError } from "../errors.js";
+import { crc32Base64, hasCrc32 } from "./crc32.js";
+import { ENCRYPT_SLICE, type EncryptedPart, type EncryptPartsOptions } from "./encrypt-parts.js";
+import { ENCRYPT_WORKER_SOURCE } from "./encrypt-worker-source.js";
+
+/** Plaintext handed to the worker but not yet encrypted, at most (keeps memory bounded). */
+const MAX_IN_FLIGHT = 4 * 1024 * 1024;
+
+type WorkerMessage =
+  | { type: "ack"; bytes: number }
+  | {
+      type: "part";
+      partNumber: number;
+      buffer: ArrayBuffer;
+      offset: number;
+      length: number;
+      plaintextLength: number;
+      last: boolean;
+      crc: number | undefined;
+    }
+  | { type: "error"; message: string };
+
+/**
+ * {@link encryptParts} with the cipher and the CRC32 on a worker thread, so the main thread only
+ * reads and uploads. Same parts, same bytes, same checksums. Plaintext is copied once into a
+ * buffer transferred to the worker; ciphertext part buffers are transferred back, and
+ * `release()` returns them to the worker for reuse. Pull-based: at most 4 MiB of plaintext is
+ * queued for the worker, and nothing is read while the consumer holds back.
+ */
+export async function* encryptPartsInWorker(
+  source: AsyncIterable<Uint8Array | string>,
+  contentKey: ContentKey,
+  options: EncryptPartsOptions & { maxFreeBuffers?: number },
+): AsyncGenerator<EncryptedPart, void, undefined> {
+  const { partSize, signal, onRead } = options;
+  /* Precondition: the part size is a positive multiple of 16. */
+  if (!Number.isSafeInteger(partSize) || partSize <= 0 || partSize % 16 !== 0) {
+    throw new TransferError(
+      ErrorCodes.INVALID_ARGUMENT,
+      `part size must be a positive multiple of 16 bytes, got ${partSize}`,
+    );
+  }
+  const params = encryptionCipherParams(contentKey);
+  const worker = new Worker(ENCRYPT_WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      ...params,
+      partSize,
+      slice: ENCRYPT_SLICE,
+      checksum: options.checksum !== false && hasCrc32(),
+      maxFree: options.maxFreeBuffers ?? 8,
+    },
+  });
+  const inbox: WorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  let open = true;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  worker.on("message", (m: WorkerMessage) => {
+    inbox.push(m);
+    notify();
+  });
+  worker.on("error", (err) => {
+    failure = err;
+    notify();
+  });
+  worker.on("exit", () => {
+    open = false;
+    failure ??= new Error("the encryption worker exited early");
+    notify();
+  });
+  const next = async (): Promise<WorkerMessage> => {
+    for (;;) {
+      const m = inbox.shift();
+      if (m) {
+        if (m.type === "error") throw new Error(`encryption worker: ${m.message}`);
+        return m;
+      }
+      if (failure) throw failure;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  };
+  const toPart = (m: Extract<WorkerMessage, { type: "part" }>): EncryptedPart => {
+    const body = Buffer.from(m.buffer, m.offset, m.length);
+    let released = false;
+    return {
+      partNumber: m.partNumber,
+      body,
+      plaintextLength: m.plaintextLength,
+      last: m.last,
+      ...(m.crc !== undefined ? { checksumCrc32: crc32Base64(m.crc) } : {}),
+      release: () => {
+        if (released || !open || m.last) return;
+        released = true;
+        worker.postMessage({ type: "release", buffer: m.buffer }, [m.buffer]);
+      },
+    };
+  };
+
+  let inFlight = 0;
+  let bytesRead = 0;
+  try {
+    for await (const raw of source) {
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      const chunk = typeof raw === "string" ? Buffer.from(raw) : raw;
+      bytesRead += chunk.length;
+      onRead?.(bytesRead);
+      if (chunk.length === 0) continue;
+      const copy = new ArrayBuffer(chunk.length);
+      new Uint8Array(copy).set(chunk);
+      worker.postMessage({ type: "data", buffer: copy }, [copy]);
+      inFlight += chunk.length;
+      while (inFlight > MAX_IN_FLIGHT || inbox.length > 0) {
+        const m = await next();
+        if (m.type === "ack") inFlight -= m.bytes;
+        else if (m.type === "part") yield toPart(m);
+      }
+    }
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    worker.postMessage({ type: "end" });
+    for (;;) {
+      const m = await next();
+      if (m.type !== "part") continue;
+      yield toPart(m);
+      if (m.last) return;
+    }
+  } finally {
+    open = false;
+    await worker.terminate();
+  }
+}

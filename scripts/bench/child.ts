@@ -44,12 +44,9 @@ export interface Measurement extends ChildResult {
 process.on("disconnect", () => process.exit(1));
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as ChildSpec;
-const s3 = benchClient({
-  endpoint: spec.endpoint,
-  maxSockets: spec.concurrency * 2,
-  unsignedPayload: spec.unsignedPayload,
-});
-const ctx: BenchContext = { ...spec, s3 };
+const unsignedPayload = spec.unsignedPayload || CONFIGS.get(spec.config)?.unsignedPayload === true;
+const s3 = benchClient({ endpoint: spec.endpoint, maxSockets: spec.concurrency * 2, unsignedPayload });
+const ctx: BenchContext = { ...spec, unsignedPayload, s3 };
 const run =
   spec.config === "prepare-download" ? () => prepareDownloadObjects(ctx) : CONFIGS.get(spec.config)?.run;
 if (!run) throw new Error(`unknown configuration ${spec.config}`);

@@ -30,6 +30,14 @@ const baseConfigs: BenchConfig[] = [
     run: (ctx) => libStorageUpload(ctx, createReadStream(ctx.file, { highWaterMark: ctx.readHighWaterMark })),
   },
   {
+    name: "plain-unsigned",
+    kind: "upload",
+    baseline: "plain-unsigned",
+    unsignedPayload: true,
+    description: "plain, with UNSIGNED-PAYLOAD (baseline for the -unsigned configurations)",
+    run: (ctx) => libStorageUpload(ctx, createReadStream(ctx.file, { highWaterMark: ctx.readHighWaterMark })),
+  },
+  {
     name: "plain-64k",
     kind: "upload",
     description: "lib-storage Upload of the file, Node's default 64 KiB reads",

@@ -16,7 +16,12 @@ const keyring = new BenchKeyring();
 
 export const DOWNLOAD_KEYS = { v3: "keep/download-v3", rds: "keep/download-rds" } as const;
 
-async function cseUpload(ctx: BenchContext, format: WriteFormat, key = ctx.key): Promise<void> {
+async function cseUpload(
+  ctx: BenchContext,
+  format: WriteFormat,
+  key = ctx.key,
+  encryptInWorker?: boolean,
+): Promise<void> {
   await encryptAndUpload({
     s3: ctx.s3,
     bucket: ctx.bucket,
@@ -28,6 +33,7 @@ async function cseUpload(ctx: BenchContext, format: WriteFormat, key = ctx.key):
     partSize: ctx.partSize,
     concurrency: ctx.concurrency,
     unsignedPayload: ctx.unsignedPayload,
+    ...(encryptInWorker !== undefined ? { encryptInWorker } : {}),
   });
 }
 
@@ -61,6 +67,40 @@ export const cseConfigs: BenchConfig[] = [
     kind: "upload",
     description: "s3-cse encryptAndUpload, format rds (V1, AES-256-CBC)",
     run: (ctx) => cseUpload(ctx, "rds"),
+  },
+  {
+    name: "cse-v3-worker",
+    kind: "upload",
+    description: "s3-cse encryptAndUpload, v3, encryptInWorker: true",
+    run: (ctx) => cseUpload(ctx, "v3", ctx.key, true),
+  },
+  {
+    name: "cse-rds-worker",
+    kind: "upload",
+    description: "s3-cse encryptAndUpload, rds, encryptInWorker: true",
+    run: (ctx) => cseUpload(ctx, "rds", ctx.key, true),
+  },
+  {
+    name: "cse-v3-unsigned",
+    kind: "upload",
+    baseline: "plain-unsigned",
+    unsignedPayload: true,
+    description: "cse-v3 with unsignedPayload: true",
+    run: (ctx) => cseUpload(ctx, "v3"),
+  },
+  {
+    name: "cse-rds-unsigned",
+    kind: "upload",
+    baseline: "plain-unsigned",
+    unsignedPayload: true,
+    description: "cse-rds with unsignedPayload: true",
+    run: (ctx) => cseUpload(ctx, "rds"),
+  },
+  {
+    name: "cse-v3-64k",
+    kind: "upload",
+    description: "cse-v3 reading the file with Node's default 64 KiB highWaterMark",
+    run: (ctx) => cseUpload({ ...ctx, readHighWaterMark: 64 * 1024 }, "v3"),
   },
   {
     name: "get-v3",

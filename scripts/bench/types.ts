@@ -21,6 +21,8 @@ export interface BenchConfig {
   readonly description: string;
   /** The configuration this one is compared with (default: plain / get-plain by kind). */
   readonly baseline?: string;
+  /** Forces UNSIGNED-PAYLOAD on this configuration's client (compare with plain-unsigned). */
+  readonly unsignedPayload?: true;
   run(ctx: BenchContext): Promise<void>;
 }
 

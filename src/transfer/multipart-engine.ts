@@ -1,3 +1,4 @@
+import { ErrorCodes, TransferError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { type S3ClientLike, s3Error, UploadPartCommand } from "./s3-commands.js";
 
@@ -59,6 +60,15 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
           }),
           { abortSignal: cancel.signal },
         );
+        /* Precondition: S3 acknowledged each part with an ETag. */
+        if (!out?.ETag) {
+          return fail(
+            new TransferError(
+              ErrorCodes.S3_FAILURE,
+              `S3 UploadPart s3://${bucket}/${key} part ${part.partNumber} returned no ETag`,
+            ),
+          );
+        }
         done.push({ PartNumber: part.partNumber, ETag: out.ETag });
         options.onPartDone?.(part);
       } catch (err) {

@@ -38,11 +38,17 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
     cancel.abort(err);
   };
 
+  // A worker waiting for the next part (a slow or silent source) must still notice cancellation.
+  const cancelled = new Promise<never>((_, reject) => {
+    cancel.signal.addEventListener("abort", () => reject(cancel.signal.reason), { once: true });
+  });
+  cancelled.catch(() => undefined);
+
   const worker = async (): Promise<void> => {
     while (firstError === undefined && !cancel.signal.aborted) {
       let next: IteratorResult<EncryptedPart>;
       try {
-        next = await parts.next();
+        next = await Promise.race([parts.next(), cancelled]);
       } catch (err) {
         return fail(err);
       }

@@ -56,11 +56,10 @@ export function rsaOaepSha1Unwrap(privateKey: RsaKey, wrapped: Uint8Array, algor
   }
   const keyLength = pseudo[0] ?? 0;
   /* Precondition: the pseudo data key names a 16, 24 or 32-byte key followed by exactly the expected content algorithm. */
-  if (![16, 24, 32].includes(keyLength) || pseudo.length !== 1 + keyLength + algorithm.length) {
+  if (![16, 24, 32].includes(keyLength) || pseudo.length <= 1 + keyLength)
     throw unwrapFailed("RSA-OAEP-SHA1");
-  }
   const stored = pseudo.subarray(1 + keyLength);
-  if (!timingSafeEqual(stored, algorithm)) {
+  if (stored.length !== algorithm.length || !timingSafeEqual(stored, algorithm)) {
     throw new KeyringError(
       ErrorCodes.AUTHENTICATION_FAILED,
       "RSA-OAEP-SHA1 wrapped key was made for a different content algorithm: the object may be altered",

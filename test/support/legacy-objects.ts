@@ -11,7 +11,8 @@ export function cbcObject(dataKey: Buffer, plaintext: Buffer, wrap: Record<strin
   const iv = randomBytes(16);
   const c = createCipheriv(`aes-${dataKey.length * 8}-cbc`, dataKey, iv);
   const body = Buffer.concat([c.update(plaintext), c.final()]);
-  const v2: Record<string, string> = "x-amz-key-v2" in wrap ? { "x-amz-cek-alg": "AES/CBC/PKCS5Padding" } : {};
+  const v2: Record<string, string> =
+    "x-amz-key-v2" in wrap ? { "x-amz-cek-alg": "AES/CBC/PKCS5Padding" } : {};
   return { metadata: { ...wrap, ...v2, "x-amz-iv": iv.toString("base64") }, body };
 }
 

@@ -82,8 +82,8 @@ export class RawRsaKeyring implements Keyring {
   async generateDataKey(request: WrapRequest): Promise<WrappedDataKey> {
     rejectV1Write(request, this.description);
     rejectEncryptionContext(request, this.description);
-    /* Precondition: encrypting with an RSA keyring needs its public key. */
-    if (!this.publicKey) throw new UsageError("RawRsaKeyring needs a public key to encrypt");
+    // The constructor guarantees a public key: given, or derived from the private key.
+    if (!this.publicKey) throw new Error("unreachable: RawRsaKeyring without a public key");
     /* Precondition: new objects are wrapped with RSA keys of at least 2048 bits (older keys stay readable). */
     if ((this.publicKey.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_WRITE_BITS) {
       throw new UsageError(`RawRsaKeyring needs an RSA key of at least ${MIN_WRITE_BITS} bits to encrypt`);

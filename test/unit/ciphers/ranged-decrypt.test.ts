@@ -165,6 +165,15 @@ describe("ranged decryption (spec §6.1)", () => {
     expect(() => readRange(key, body, 25, 30)).toThrow(/beyond the object's 20 plaintext bytes/);
   });
 
+  it("Precondition: the range starts inside the plaintext once the padding is removed", () => {
+    const key = generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF);
+    const body = encrypt(key, randomBytes(32)); // 48 bytes: a whole block of padding
+    expect(readRange(key, body, 31, 40).length).toBe(1);
+    expect(() => readRange(key, body, 32, 40)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT }),
+    );
+  });
+
   it("Precondition: a range starts at a non-negative integer and does not end before it starts", () => {
     expect(() => planRangedRead(ALG_AES_256_GCM_IV12_TAG16_NO_KDF, { start: -1 }, 116)).toThrow(
       /non-negative/,
@@ -222,5 +231,30 @@ describe("ranged decryption (spec §6.1)", () => {
     const gcmKey = generateContentKey(ALG_AES_256_GCM_IV12_TAG16_NO_KDF);
     const cbcPlan = planRangedRead(ALG_AES_256_CBC_IV16_NO_KDF, { start: 0 }, 48);
     expect(() => createRangedDecryptor(gcmKey, cbcPlan)).toThrow(/CBC objects only/);
+  });
+});
+
+describe("legacy data-key lengths", () => {
+  it("Precondition: data keys are 256-bit (16 or 24 bytes also allowed for non-committing suites)", () => {
+    for (const n of [16, 24, 32]) {
+      const key: ContentKey = {
+        suite: ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
+        dataKey: randomBytes(n),
+        iv: randomBytes(12),
+      };
+      expect(encrypt(key, Buffer.from("x")).length).toBe(17);
+    }
+    const short: ContentKey = {
+      suite: ALG_AES_256_CBC_IV16_NO_KDF,
+      dataKey: randomBytes(20),
+      iv: randomBytes(16),
+    };
+    expect(() => createContentEncryptor(short)).toThrow(/16, 24, 32 bytes/);
+    const v3: ContentKey = {
+      suite: ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+      dataKey: randomBytes(16),
+      messageId: randomBytes(28),
+    };
+    expect(() => createContentEncryptor(v3)).toThrow(/32 bytes/);
   });
 });

@@ -137,7 +137,32 @@ describe("RawAesKeyring", () => {
     expect(() => new RawAesKeyring({ key: kek, materialsDescription: { k: "é" } })).toThrow(/US-ASCII/);
   });
 
-  it("rejects an AES/GCM wrap that is too short or modified", async () => {
+  it("Precondition: an AES-ECB wrapped key is a non-empty multiple of 16 bytes", async () => {
+    const obj = cbcObject(randomBytes(32), plain, { "x-amz-key": randomBytes(40).toString("base64") });
+    await expect(decryptObject(obj.metadata, obj.body, keyring, { allowLegacy: true })).rejects.toMatchObject(
+      {
+        code: ErrorCodes.AUTHENTICATION_FAILED,
+        message: expect.stringMatching(/V1 AES-ECB unwrap failed/),
+      },
+    );
+  });
+
+  it("Precondition: an RFC 3394 wrapped key is a multiple of 8 bytes, at least 24", async () => {
+    for (const n of [16, 36]) {
+      const obj = gcmObject(randomBytes(32), plain, {
+        "x-amz-key-v2": randomBytes(n).toString("base64"),
+        "x-amz-wrap-alg": "AESWrap",
+      });
+      await expect(
+        decryptObject(obj.metadata, obj.body, keyring, { allowLegacy: true }),
+      ).rejects.toMatchObject({
+        code: ErrorCodes.AUTHENTICATION_FAILED,
+        message: expect.stringMatching(/AESWrap unwrap failed/),
+      });
+    }
+  });
+
+  it("Precondition: an AES/GCM wrapped key holds a nonce, at least one byte and a tag", async () => {
     const obj = await encryptObject("v3", keyring, plain);
     const wrapped = Buffer.from(obj.metadata["x-amz-3"]!, "base64");
     const short = { ...obj.metadata, "x-amz-3": wrapped.subarray(0, 28).toString("base64") };

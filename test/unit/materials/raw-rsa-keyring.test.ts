@@ -134,7 +134,7 @@ describe("RawRsaKeyring", () => {
     );
   });
 
-  it("Precondition: encrypting with an RSA keyring needs its public key", async () => {
+  it("Precondition: decrypting with an RSA keyring needs a private key", async () => {
     // A private key alone still encrypts (its public half is derived); a public-only keyring cannot decrypt.
     const obj = await encryptObject("v3", new RawRsaKeyring({ privateKey }), plain);
     await expect(

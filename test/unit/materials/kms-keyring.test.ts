@@ -34,7 +34,8 @@ describe("KmsKeyring against the spec and the official clients", () => {
     const keyring = new KmsKeyring({ client: kms, keyId: "k" });
     const v3 = await encryptObject("v3", keyring, plain, 64, { team: "db" });
     const before = kms.calls.length;
-    for (const ctx of [{}, { team: "web" }, { team: "db", extra: "1" }]) {
+    const contexts: Record<string, string>[] = [{}, { team: "web" }, { team: "db", extra: "1" }];
+    for (const ctx of contexts) {
       await expect(decryptObject(v3.metadata, v3.body, keyring, {}, 64, ctx)).rejects.toMatchObject({
         code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
       });

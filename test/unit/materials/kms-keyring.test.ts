@@ -5,7 +5,7 @@ import { KmsKeyring } from "../../../src/materials/kms-keyring.js";
 import { prepareDecryption, prepareEncryption } from "../../../src/materials/materials.js";
 import { resolveReadPolicy } from "../../../src/materials/policy.js";
 import { decryptObject, encryptObject } from "../../support/envelope.js";
-import { statefulFakeKms, vectorFakeKms } from "../../support/fake-kms.js";
+import { statefulFakeKms, vectorFakeKms } from "../../support/kms-doubles.js";
 
 const plain = Buffer.from("kms keyring");
 

@@ -7,7 +7,7 @@ import { KmsKeyring } from "../../../src/materials/kms-keyring.js";
 import type { ReadPolicyOptions } from "../../../src/materials/policy.js";
 import { RawAesKeyring } from "../../../src/materials/raw-aes-keyring.js";
 import { decryptObject } from "../../support/envelope.js";
-import { vectorFakeKms } from "../../support/fake-kms.js";
+import { vectorFakeKms } from "../../support/kms-doubles.js";
 
 interface Encoded {
   encoding: "hex" | "base64" | "utf8";

@@ -14,7 +14,7 @@ import type { WriteFormat } from "../../../src/materials/materials.js";
 import { RawAesKeyring } from "../../../src/materials/raw-aes-keyring.js";
 import { RawRsaKeyring } from "../../../src/materials/raw-rsa-keyring.js";
 import { encryptObject } from "../../support/envelope.js";
-import { statefulFakeKms } from "../../support/fake-kms.js";
+import { statefulFakeKms } from "../../support/kms-doubles.js";
 import { cbcObject, gcmObject } from "../../support/legacy-objects.js";
 import {
   aesEcbWrap,

@@ -106,3 +106,22 @@ describe("KmsKeyring against the spec and the official clients", () => {
     );
   });
 });
+
+describe("prepareEncryption", () => {
+  it("Precondition: keyrings return 256-bit data keys for new objects", async () => {
+    const short = {
+      description: "custom keyring",
+      generateDataKey: async () => ({
+        dataKey: new Uint8Array(16),
+        encryptedDataKey: new Uint8Array(8),
+        wrapAlgorithm: "AES/GCM" as const,
+        materialsDescription: {},
+      }),
+      unwrapDataKey: async () => new Uint8Array(16),
+    };
+    await expect(prepareEncryption("v2", short)).rejects.toMatchObject({
+      code: ErrorCodes.KEYRING_FAILURE,
+      message: expect.stringMatching(/16-byte data key; new objects need 32/),
+    });
+  });
+});

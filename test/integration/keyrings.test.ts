@@ -113,4 +113,31 @@ describe("every keyring through upload and download on moto_server", () => {
       expect((await download(key, make(), { allowLegacy: true })).equals(plain)).toBe(true);
     });
   }
+
+  it("a V1 AES object whose metadata is in <key>.instruction (Ruby V1 instruction-file mode) reads back", async () => {
+    const plain = randomBytes(500);
+    const dk = randomBytes(32);
+    const obj = cbcObject(dk, plain, {
+      "x-amz-key": aesEcbWrap(kek, dk).toString("base64"),
+      "x-amz-matdesc": "{}",
+    });
+    const key = "keyrings/legacy/v1-instruction";
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: aws.bucket,
+        Key: key,
+        Body: obj.body,
+        Metadata: { "x-amz-unencrypted-content-length": "500" },
+      }),
+    );
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: aws.bucket,
+        Key: `${key}.instruction`,
+        Body: JSON.stringify(obj.metadata),
+        Metadata: { "x-amz-crypto-instr-file": "" },
+      }),
+    );
+    expect((await download(key, keyrings["raw AES"]!(), { allowLegacy: true })).equals(plain)).toBe(true);
+  });
 });

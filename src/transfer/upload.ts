@@ -11,6 +11,13 @@ import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from ".
 import type { Keyring } from "../materials/keyring.js";
 import { prepareEncryption, suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
 import { type EncryptedPart, encryptParts } from "../pipeline/encrypt-parts.js";
+import {
+  assertPlacementAllowed,
+  type MetadataPlacement,
+  type PlacedMetadata,
+  placeContentMetadata,
+  putInstructionFile,
+} from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { uploadParts } from "./multipart-engine.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
@@ -66,6 +73,11 @@ export interface EncryptAndUploadOptions {
   /** Additional user metadata; must not use S3 Encryption Client key names. */
   metadata?: Record<string, string>;
   objectParams?: ObjectParams;
+  /**
+   * `object` (default): encryption metadata in the object's user metadata. `instruction-file`:
+   * in `<key>.instruction` (written first, as the Java client does); not for the rds format.
+   */
+  metadataPlacement?: MetadataPlacement;
 }
 
 export interface UploadResult {
@@ -78,8 +90,10 @@ export interface UploadResult {
   /** 0 for a single PutObject. */
   readonly parts: number;
   readonly partSize: number;
-  /** The S3EC metadata written (names without `x-amz-meta-`). */
+  /** The S3EC metadata written, on the object and in the instruction file (names without `x-amz-meta-`). */
   readonly metadata: Record<string, string>;
+  /** Key of the instruction file, in instruction-file mode. */
+  readonly instructionFileKey?: string;
   readonly etag: string | undefined;
   readonly versionId: string | undefined;
 }
@@ -97,6 +111,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   const suite = suiteForWriteFormat(format);
   const partSize = choosePartSize(options.contentLength, options.partSize);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const placement = options.metadataPlacement ?? "object";
   throwIfAborted(signal);
 
   // Cancelling destroys a stream source, so a read that is waiting for data ends at once.
@@ -141,7 +156,9 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
 
   if (first.value.last) {
     assertLength(options.contentLength, bytesRead);
-    const metadata = encodeMetadata(materials.metadata, bytesRead);
+    const placed = placeContentMetadata(materials.metadata, bytesRead, placement);
+    const instructionFileKey = await writeInstructionFile(options, placed);
+    const metadata = placed.objectMetadata;
     let out: { ETag?: string; VersionId?: string };
     try {
       out = await s3.send(
@@ -159,12 +176,15 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     bytesUploaded = first.value.body.length;
     partsDone = 1;
     report();
-    return result(options, partSize, bytesRead, bytesUploaded, 0, metadata, out);
+    return result(options, partSize, bytesRead, bytesUploaded, 0, placed, out, instructionFileKey);
   }
 
-  const metadata = encodeMetadata(materials.metadata, options.contentLength);
+  const placed = placeContentMetadata(materials.metadata, options.contentLength, placement);
+  const metadata = placed.objectMetadata;
   let uploadId: string;
+  let instructionFileKey: string | undefined;
   try {
+    instructionFileKey = await writeInstructionFile(options, placed);
     const created = await s3.send(
       new CreateMultipartUploadCommand({ ...common, Metadata: { ...options.metadata, ...metadata } }),
       {
@@ -208,7 +228,16 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     } catch (err) {
       throw s3Error("CompleteMultipartUpload", bucket, key, err);
     }
-    return result(options, partSize, bytesRead, bytesUploaded, completed.length, metadata, out);
+    return result(
+      options,
+      partSize,
+      bytesRead,
+      bytesUploaded,
+      completed.length,
+      placed,
+      out,
+      instructionFileKey,
+    );
   } catch (err) {
     closeSource();
     const first =
@@ -266,6 +295,7 @@ function validate(o: EncryptAndUploadOptions): void {
   if (o.contentLength !== undefined && (!Number.isSafeInteger(o.contentLength) || o.contentLength < 0)) {
     throw new UsageError(`contentLength must be a non-negative integer, got ${o.contentLength}`);
   }
+  assertPlacementAllowed(o.format, o.metadataPlacement ?? "object");
   const suite = suiteForWriteFormat(o.format);
   if (o.contentLength !== undefined && o.contentLength > suite.maxPlaintextLength) {
     throw new UsageError(
@@ -287,9 +317,19 @@ function assertLength(expected: number | undefined, actual: number): void {
   }
 }
 
-function encodeMetadata(cm: ContentMetadata, plaintextLength: number | undefined): Record<string, string> {
-  if (cm.format === "v3" || plaintextLength === undefined) return encodeContentMetadata(cm);
-  return encodeContentMetadata({ ...cm, unencryptedContentLength: plaintextLength });
+async function writeInstructionFile(
+  o: EncryptAndUploadOptions,
+  placed: PlacedMetadata,
+): Promise<string | undefined> {
+  if (!placed.instructionFile) return undefined;
+  return putInstructionFile({
+    s3: o.s3,
+    bucket: o.bucket,
+    key: o.key,
+    entries: placed.instructionFile,
+    signal: o.signal,
+    expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
+  });
 }
 
 async function* checkedParts(
@@ -325,8 +365,9 @@ function result(
   bytes: number,
   ciphertextBytes: number,
   parts: number,
-  metadata: Record<string, string>,
+  placed: PlacedMetadata,
   out: { ETag?: string; VersionId?: string },
+  instructionFileKey: string | undefined,
 ): UploadResult {
   return {
     bucket: o.bucket,
@@ -336,7 +377,8 @@ function result(
     ciphertextBytes,
     parts,
     partSize,
-    metadata,
+    metadata: { ...placed.objectMetadata, ...placed.instructionFile },
+    ...(instructionFileKey ? { instructionFileKey } : {}),
     etag: out.ETag,
     versionId: out.VersionId,
   };

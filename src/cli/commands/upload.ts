@@ -25,6 +25,14 @@ interface UploadOptions extends CommonOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/**
+ * stdin itself (not a wrapper around it): cancelling destroys the stream the upload reads, so a
+ * pending read of a silent pipe cannot keep the process alive after Ctrl-C.
+ */
+function stdinSource(io: CliIo): Readable {
+  return io.stdin instanceof Readable ? io.stdin : Readable.from(io.stdin as AsyncIterable<Buffer>);
+}
+
 export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addCommonOptions(
     program
@@ -75,7 +83,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
     try {
       result =
         file === "-"
-          ? await encryptAndUpload({ ...common, source: Readable.from(io.stdin as AsyncIterable<Buffer>) })
+          ? await encryptAndUpload({ ...common, source: stdinSource(io) })
           : await encryptAndUploadFile({ ...common, file });
     } finally {
       progress.stop();

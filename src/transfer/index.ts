@@ -6,3 +6,4 @@ export * from "./part-size.js";
 export * from "./ranged-get.js";
 export * from "./s3-commands.js";
 export * from "./upload.js";
+export * from "./upload-file.js";

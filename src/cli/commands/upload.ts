@@ -4,12 +4,8 @@ import { UsageError } from "../../errors.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { parseByteSize } from "../../transfer/part-size.js";
-import {
-  encryptAndUpload,
-  encryptAndUploadFile,
-  type UploadProgress,
-  type UploadResult,
-} from "../../transfer/upload.js";
+import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
+import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";

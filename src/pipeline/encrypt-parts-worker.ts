@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { type ContentKey, encryptionCipherParams } from "../ciphers/content-cipher.js";
+import { type ContentKey, contentCipherParams } from "../ciphers/content-cipher.js";
 import { AbortError, ErrorCodes, TransferError } from "../errors.js";
 import { crc32Base64, hasCrc32 } from "./crc32.js";
 import { ENCRYPT_SLICE, type EncryptedPart, type EncryptPartsOptions } from "./encrypt-parts.js";
@@ -42,7 +42,7 @@ export async function* encryptPartsInWorker(
       `part size must be a positive multiple of 16 bytes, got ${partSize}`,
     );
   }
-  const params = encryptionCipherParams(contentKey);
+  const params = contentCipherParams(contentKey);
   const worker = new Worker(ENCRYPT_WORKER_SOURCE, {
     eval: true,
     workerData: {

@@ -17,7 +17,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { createCipheriv } = require("node:crypto");
 const zlib = require("node:zlib");
 const { algorithm, key, iv, aad, partSize, slice, checksum, maxFree } = workerData;
-const gcm = algorithm === "aes-256-gcm";
+const gcm = algorithm.endsWith("-gcm");
 const cipher = gcm ? createCipheriv(algorithm, key, iv, { authTagLength: 16 }) : createCipheriv(algorithm, key, iv);
 if (aad) cipher.setAAD(aad);
 const free = [];

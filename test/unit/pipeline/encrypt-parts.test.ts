@@ -1,164 +1,131 @@
 import { randomBytes } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { Readable } from "node:stream";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createContentEncryptor, generateContentKey } from "../../../src/ciphers/content-cipher.js";
+import {
+  createContentDecryptor,
+  createContentEncryptor,
+  generateContentKey,
+} from "../../../src/ciphers/content-cipher.js";
+import { deriveCommittedKeys } from "../../../src/ciphers/key-commitment.js";
 import {
   ALG_AES_256_CBC_IV16_NO_KDF,
   ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
-  type AlgorithmSuite,
+  ciphertextLength,
 } from "../../../src/codec/algorithm-suites.js";
-import { ENCRYPT_SLICE, type EncryptedPart, encryptParts } from "../../../src/pipeline/encrypt-parts.js";
-import { PartBufferPool } from "../../../src/pipeline/part-buffers.js";
+import { ErrorCodes } from "../../../src/errors.js";
+import { type EncryptedPart, encryptParts } from "../../../src/pipeline/encrypt-parts.js";
 
-const SUITES: AlgorithmSuite[] = [
+const SUITES = [
   ALG_AES_256_CBC_IV16_NO_KDF,
   ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
   ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
 ];
 
-/** A deterministic pseudo-random chunking of `data` (sizes 1..max). */
-function* chunks(data: Buffer, max: number, seed: number): Generator<Buffer> {
-  let s = seed;
-  for (let i = 0; i < data.length; ) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const n = 1 + (s % max);
-    yield data.subarray(i, i + n);
-    i += n;
+function source(data: Buffer, chunkSizes: number[]): Readable {
+  const chunks: Buffer[] = [];
+  let off = 0;
+  let i = 0;
+  while (off < data.length) {
+    const n = Math.max(1, chunkSizes[i++ % chunkSizes.length] ?? 1);
+    chunks.push(data.subarray(off, off + n));
+    off += n;
   }
+  return Readable.from(chunks);
 }
 
-async function* from(it: Iterable<Buffer>): AsyncGenerator<Buffer> {
-  yield* it;
+async function collect(gen: AsyncIterable<EncryptedPart>): Promise<EncryptedPart[]> {
+  const out: EncryptedPart[] = [];
+  for await (const p of gen) out.push(p);
+  return out;
 }
 
-/** Runs encryptParts, copying each body (and releasing it, when `release`). */
-async function collect(
-  suite: AlgorithmSuite,
-  source: Iterable<Buffer>,
-  partSize: number,
-  options: { release?: boolean; pool?: PartBufferPool } = {},
-) {
-  const key = generateContentKey(suite);
-  const parts: (Omit<EncryptedPart, "body" | "release"> & { body: Buffer })[] = [];
-  for await (const p of encryptParts(from(source), createContentEncryptor(key), { partSize, ...options })) {
-    parts.push({ ...p, body: Buffer.from(p.body) });
-    if (options.release) p.release();
-  }
-  return { key, parts };
+async function roundTrip(suiteIndex: number, data: Buffer, partSize: number, chunkSizes: number[]) {
+  const suite = SUITES[suiteIndex]!;
+  const key = generateContentKey(suite, randomBytes(32));
+  const parts = await collect(
+    encryptParts(source(data, chunkSizes), createContentEncryptor(key), { partSize }),
+  );
+  const commitment =
+    "messageId" in key ? deriveCommittedKeys(key.dataKey, key.messageId).commitment : undefined;
+  const dec = createContentDecryptor(key, commitment);
+  const plain = Buffer.concat([...parts.flatMap((p) => dec.update(p.body)), ...dec.final()]);
+  return { parts, plain, suite };
 }
-
-function oneShot(key: ReturnType<typeof generateContentKey>, plain: Buffer): Buffer {
-  const enc = createContentEncryptor(key);
-  return Buffer.concat([enc.update(plain), enc.final()]);
-}
-
-const crcBase64 = (b: Buffer) => {
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(crc32(b) >>> 0);
-  return out.toString("base64");
-};
 
 describe("encryptParts", () => {
-  for (const suite of SUITES) {
-    for (const [size, partSize, max] of [
-      [0, 64, 1],
-      [1, 64, 1],
-      [63, 64, 1],
-      [64, 64, 1],
-      [128, 64, 7],
-      [3 * 64 + 5, 64, 1],
-      [5000, 1024, 300],
-      [3 * ENCRYPT_SLICE + 17, ENCRYPT_SLICE * 2, 200_000],
-      [4 * ENCRYPT_SLICE, ENCRYPT_SLICE, 3 * ENCRYPT_SLICE],
-    ] as const) {
-      it(`${suite.name}: ${size} bytes in chunks of 1..${max}, ${partSize}-byte parts equal one-shot encryption`, async () => {
-        const plain = randomBytes(size);
-        const { key, parts } = await collect(suite, chunks(plain, max, size + max), partSize, {
-          release: true,
-        });
-        expect(Buffer.concat(parts.map((p) => p.body)).equals(oneShot(key, plain))).toBe(true);
-        expect(parts.map((p) => p.partNumber)).toEqual(parts.map((_, i) => i + 1));
-        expect(parts.map((p) => p.last)).toEqual(parts.map((_, i) => i === parts.length - 1));
-        for (const p of parts.slice(0, -1)) expect(p.body.length).toBe(partSize);
-        expect(parts.reduce((n, p) => n + p.plaintextLength, 0)).toBe(size);
-        for (const p of parts) expect(p.checksumCrc32).toBe(crcBase64(p.body));
-      });
-    }
+  it("round-trips any size and chunking, every suite; non-final parts are exactly partSize (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 2 }),
+        fc.uint8Array({ minLength: 0, maxLength: 700 }),
+        fc.integer({ min: 1, max: 8 }).map((n) => n * 16),
+        fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 10 }),
+        async (s, bytes, partSize, chunkSizes) => {
+          const data = Buffer.from(bytes);
+          const { parts, plain, suite } = await roundTrip(s, data, partSize, chunkSizes);
+          expect(plain.equals(data)).toBe(true);
+          expect(parts.at(-1)!.last).toBe(true);
+          expect(parts.filter((p) => p.last)).toHaveLength(1);
+          for (const p of parts.slice(0, -1)) expect(p.body.length).toBe(partSize);
+          expect(parts.map((p) => p.partNumber)).toEqual(parts.map((_, i) => i + 1));
+          expect(parts.reduce((n, p) => n + p.body.length, 0)).toBe(ciphertextLength(suite, data.length));
+          expect(parts.reduce((n, p) => n + p.plaintextLength, 0)).toBe(data.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  for (const size of [0, 1, 15, 16, 17, 63, 64, 65, 200]) {
+    it(`${size} bytes at 1-byte chunks with 64-byte parts`, async () => {
+      for (let s = 0; s < SUITES.length; s++) {
+        const data = randomBytes(size);
+        const { parts, plain } = await roundTrip(s, data, 64, [1]);
+        expect(plain.equals(data)).toBe(true);
+        expect(parts).toHaveLength(Math.max(1, Math.ceil(size / 64)));
+      }
+    });
   }
 
-  it("a source ending on a part boundary puts the tag/padding into a final part of partSize + 16", async () => {
-    const plain = randomBytes(256);
-    const { key, parts } = await collect(ALG_AES_256_GCM_IV12_TAG16_NO_KDF, [plain], 128);
-    expect(parts.map((p) => p.body.length)).toEqual([128, 144]);
-    expect(Buffer.concat(parts.map((p) => p.body)).equals(oneShot(key, plain))).toBe(true);
-  });
-
-  it("reuses released buffers and never hands out one that is still held", async () => {
-    const pool = new PartBufferPool(64, 2);
-    const key = generateContentKey(ALG_AES_256_GCM_IV12_TAG16_NO_KDF);
-    const plain = randomBytes(64 * 10 + 3);
-    const held: EncryptedPart[] = [];
-    const seen = new Set<ArrayBufferLike>();
-    let reused = 0;
-    const copies: Buffer[] = [];
-    for await (const p of encryptParts(from(chunks(plain, 50, 7)), createContentEncryptor(key), {
-      partSize: 64,
-      pool,
-    })) {
-      for (const h of held) expect(h.body.buffer).not.toBe(p.body.buffer);
-      if (seen.has(p.body.buffer)) reused++;
-      seen.add(p.body.buffer);
-      copies.push(Buffer.from(p.body));
-      held.push(p);
-      if (held.length === 2) held.shift()!.release();
-    }
-    expect(reused).toBeGreaterThan(0);
-    expect(Buffer.concat(copies).equals(oneShot(key, plain))).toBe(true);
-  });
-
-  it("leaves the checksum out when asked", async () => {
-    const { parts } = await collect(ALG_AES_256_CBC_IV16_NO_KDF, [randomBytes(100)], 64);
-    expect(parts.every((p) => typeof p.checksumCrc32 === "string")).toBe(true);
-    const key = generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF);
-    for await (const p of encryptParts(from([randomBytes(100)]), createContentEncryptor(key), {
-      partSize: 64,
-      checksum: false,
-    })) {
-      expect(p.checksumCrc32).toBeUndefined();
-    }
-  });
-
   it("Precondition: the part size is a positive multiple of 16", async () => {
-    const key = generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF);
-    const gen = encryptParts(from([]), createContentEncryptor(key), { partSize: 40 });
-    await expect(gen.next()).rejects.toThrow(/multiple of 16/);
+    const enc = createContentEncryptor(generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF));
+    await expect(
+      collect(encryptParts(Readable.from([Buffer.alloc(1)]), enc, { partSize: 100 })),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.INVALID_ARGUMENT,
+    });
   });
-});
 
-describe("PartBufferPool", () => {
-  it("keeps at most max released buffers and ignores foreign or duplicate ones", () => {
-    const pool = new PartBufferPool(32, 1);
-    const a = pool.acquire();
-    const b = pool.acquire();
-    pool.release(a);
-    pool.release(a);
-    pool.release(b);
-    pool.release(Buffer.alloc(16));
-    expect(pool.available).toBe(1);
-    expect(pool.acquire()).toBe(a);
+  it("is pull-based: reads no further than the part being produced", async () => {
+    let pulled = 0;
+    const src = new Readable({
+      highWaterMark: 16,
+      read() {
+        pulled += 16;
+        this.push(Buffer.alloc(16));
+      },
+    });
+    const gen = encryptParts(src, createContentEncryptor(generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF)), {
+      partSize: 64,
+    });
+    await gen.next();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pulled).toBeLessThanOrEqual(64 + 16 * 4);
+    await gen.return(undefined);
+    src.destroy();
   });
-});
 
-describe("encryptParts part layout", () => {
-  it("cuts parts where the plaintext crosses a boundary, even when CBC holds the extra bytes back", async () => {
-    for (const suite of SUITES) {
-      const plain = randomBytes(128 + 1);
-      const { parts } = await collect(suite, [plain.subarray(0, 120), plain.subarray(120)], 128);
-      expect(parts.map((p) => [p.body.length, p.plaintextLength])).toEqual([
-        [128, 128],
-        [suite.cipher === "cbc" ? 16 : 17, 1],
-      ]);
-    }
+  it("stops with ABORTED when the signal fires", async () => {
+    const controller = new AbortController();
+    const enc = createContentEncryptor(generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF));
+    const gen = encryptParts(Readable.from([Buffer.alloc(64), Buffer.alloc(64), Buffer.alloc(64)]), enc, {
+      partSize: 64,
+      signal: controller.signal,
+    });
+    await gen.next();
+    controller.abort();
+    await expect(gen.next()).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
   });
 });

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 
 export interface BenchContext {
@@ -26,9 +27,18 @@ export interface BenchConfig {
   run(ctx: BenchContext): Promise<void>;
 }
 
-/** Reads a stream to its end without keeping anything. */
-export async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
-  let n = 0;
-  for await (const chunk of body) n += chunk.length;
-  return n;
+/**
+ * Reads a stream to its end without keeping anything, in flowing mode ('data' events, as
+ * `pipe()` into a file does). An async iterator would call read(), which concatenates whatever
+ * chunks are buffered: a copy the benchmark would then charge to the stream under test.
+ */
+export function drain(body: Readable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    body.on("data", (chunk: Uint8Array) => {
+      n += chunk.length;
+    });
+    body.once("end", () => resolve(n));
+    body.once("error", reject);
+  });
 }

@@ -1,0 +1,184 @@
+/**
+ * Ruby's official Aws::S3::EncryptionV2::Client (Debian ruby-aws-sdk-s3 1.117) and s3-cse,
+ * both directions, V2 AES-GCM with `kms+context` and a user encryption context.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { KmsKeyring } from "../../src/index.js";
+import { type InteropFixture, SIZES, startInteropFixture } from "./support/fixture.js";
+import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
+import { objectBody, s3cseDecrypt, s3cseEncrypt, sha256, userMetadata } from "./support/s3cse.js";
+
+const CONTEXT = { team: "dba", purpose: "interop" };
+const V2_GCM_KEYS = [
+  "x-amz-cek-alg",
+  "x-amz-iv",
+  "x-amz-key-v2",
+  "x-amz-matdesc",
+  "x-amz-tag-len",
+  "x-amz-unencrypted-content-length",
+  "x-amz-wrap-alg",
+];
+
+let fx: InteropFixture;
+beforeAll(async () => {
+  requireRuby();
+  fx = await startInteropFixture();
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+
+const refFor = (key: string) => ({ s3: fx.aws.s3, bucket: fx.aws.bucket, key });
+const rubyBase = (key: string) => ({ endpoint: fx.aws.moto.endpoint, bucket: fx.aws.bucket, key });
+const s3cseKeyring = (keyId = fx.aws.keyId) => new KmsKeyring({ client: fx.aws.kms, keyId });
+
+describe("Ruby EncryptionV2 writes kms+context, s3-cse reads", () => {
+  test.each(SIZES)("%i-byte object decrypts byte-exact with the same context", async (size) => {
+    const p = fx.plaintext(size);
+    const key = `ruby-v2-kms-${size}`;
+    const put = await rubyOk({
+      ...rubyBase(key),
+      op: "put",
+      client: "v2",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      context: CONTEXT,
+      file: p.file,
+    });
+    expect(put.sha256).toBe(p.sha256);
+
+    const meta = await userMetadata(refFor(key));
+    expect(Object.keys(meta).sort()).toEqual(V2_GCM_KEYS);
+    expect(meta["x-amz-wrap-alg"]).toBe("kms+context");
+    expect(meta["x-amz-cek-alg"]).toBe("AES/GCM/NoPadding");
+    expect(meta["x-amz-tag-len"]).toBe("128");
+    expect(meta["x-amz-unencrypted-content-length"]).toBe(String(size));
+    expect(JSON.parse(meta["x-amz-matdesc"]!)).toEqual({
+      "aws:x-amz-cek-alg": "AES/GCM/NoPadding",
+      ...CONTEXT,
+    });
+    expect(Buffer.from(meta["x-amz-iv"]!, "base64")).toHaveLength(12);
+    expect((await objectBody(refFor(key))).length).toBe(size + 16);
+
+    const plain = await s3cseDecrypt(refFor(key), {
+      keyring: s3cseKeyring(fx.aws.keyArn),
+      context: CONTEXT,
+      commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+    });
+    expect(sha256(plain)).toBe(p.sha256);
+  });
+
+  test("s3-cse refuses the object when the requested context differs, before calling KMS", async () => {
+    const p = fx.plaintext(33);
+    const key = "ruby-v2-kms-ctx-mismatch";
+    await rubyOk({
+      ...rubyBase(key),
+      op: "put",
+      client: "v2",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      context: CONTEXT,
+      file: p.file,
+    });
+    const kmsCalls: string[] = [];
+    const countingKms = {
+      send: (command: object) => {
+        kmsCalls.push(command.constructor.name);
+        return fx.aws.kms.send(command as never);
+      },
+    };
+    const read = (context: Record<string, string>) =>
+      s3cseDecrypt(refFor(key), {
+        keyring: new KmsKeyring({ client: countingKms, keyId: fx.aws.keyId }),
+        context,
+        commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+      });
+    await expect(read({ team: "dba" })).rejects.toMatchObject({ code: "ENCRYPTION_CONTEXT_MISMATCH" });
+    await expect(read({ ...CONTEXT, extra: "x" })).rejects.toMatchObject({
+      code: "ENCRYPTION_CONTEXT_MISMATCH",
+    });
+    expect(kmsCalls).toEqual([]);
+    expect(sha256(await read({ purpose: "interop", team: "dba" }))).toBe(p.sha256);
+    expect(kmsCalls).toEqual(["DecryptCommand"]);
+  });
+
+  test("s3-cse's default commitment policy refuses the non-committing V2 object", async () => {
+    const p = fx.plaintext(5);
+    const key = "ruby-v2-kms-policy";
+    await rubyOk({
+      ...rubyBase(key),
+      op: "put",
+      client: "v2",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      file: p.file,
+    });
+    await expect(s3cseDecrypt(refFor(key), { keyring: s3cseKeyring() })).rejects.toMatchObject({
+      code: "COMMITMENT_POLICY",
+    });
+  });
+});
+
+describe("s3-cse writes V2 kms+context, Ruby EncryptionV2 reads", () => {
+  test.each(SIZES)("%i-byte object decrypts byte-exact in Ruby with the same context", async (size) => {
+    const p = fx.plaintext(size);
+    const key = `s3cse-v2-kms-${size}`;
+    await s3cseEncrypt(refFor(key), {
+      keyring: s3cseKeyring(fx.aws.aliasName),
+      format: "v2",
+      plaintext: p.data,
+      context: CONTEXT,
+    });
+    const meta = await userMetadata(refFor(key));
+    expect(Object.keys(meta).sort()).toEqual(V2_GCM_KEYS);
+    expect(meta["x-amz-wrap-alg"]).toBe("kms+context");
+    expect(JSON.parse(meta["x-amz-matdesc"]!)).toEqual({
+      "aws:x-amz-cek-alg": "AES/GCM/NoPadding",
+      ...CONTEXT,
+    });
+
+    const out = fx.outFile(`${key}.out`);
+    const got = await rubyOk({
+      ...rubyBase(key),
+      op: "get",
+      client: "v2",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      context: CONTEXT,
+      file: out,
+    });
+    expect(got).toMatchObject({ bytes: size, sha256: p.sha256 });
+  });
+
+  test("Ruby refuses the object when its requested context differs", async () => {
+    const p = fx.plaintext(40);
+    const key = "s3cse-v2-kms-ctx-mismatch";
+    await s3cseEncrypt(refFor(key), {
+      keyring: s3cseKeyring(),
+      format: "v2",
+      plaintext: p.data,
+      context: CONTEXT,
+    });
+    const got = await ruby({
+      ...rubyBase(key),
+      op: "get",
+      client: "v2",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      context: { team: "dba" },
+      file: fx.outFile(`${key}.out`),
+    });
+    expect(got).toMatchObject({ ok: false, error: "Aws::S3::EncryptionV2::Errors::DecryptionError" });
+    expect(got.message).toMatch(/encryption context/);
+  });
+
+  test("Ruby cannot read the RDS V1 format (x-amz-key wrapped by KMS, no wrap-alg)", async () => {
+    const p = fx.plaintext(100);
+    const key = "s3cse-rds";
+    await s3cseEncrypt(refFor(key), { keyring: s3cseKeyring(), format: "rds", plaintext: p.data });
+    const got = await ruby({
+      ...rubyBase(key),
+      op: "get",
+      client: "v2",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      securityProfile: "v2_and_legacy",
+      file: fx.outFile(`${key}.out`),
+    });
+    expect(got).toMatchObject({ ok: false, error: "ArgumentError", message: "Unsupported wrap-alg: " });
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * aws-sdk-go v1 `s3crypto` (Debian golang-github-aws-aws-sdk-go-dev 1.44) and s3-cse, both
+ * directions: the V2 client's kms+context GCM, and the V1 client's legacy `kms` wrap with CBC and GCM.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { KmsKeyring } from "../../src/index.js";
+import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { buildGoDriver, type GoRequest, goDriver, goDriverOk } from "./support/go.js";
+import { objectBody, s3cseDecrypt, s3cseEncrypt, sha256, userMetadata } from "./support/s3cse.js";
+
+const CONTEXT = { dataset: "interop", owner: "go" };
+const SIZES = [0, 17, 2 * 1024 * 1024 + 3] as const;
+
+let fx: InteropFixture;
+beforeAll(async () => {
+  buildGoDriver();
+  fx = await startInteropFixture();
+}, 120_000);
+afterAll(async () => {
+  await fx?.stop();
+});
+
+const refFor = (key: string) => ({ s3: fx.aws.s3, bucket: fx.aws.bucket, key });
+const goReq = (
+  key: string,
+  rest: Pick<GoRequest, "op" | "client" | "file"> & Partial<GoRequest>,
+): GoRequest => ({
+  endpoint: fx.aws.moto.endpoint,
+  bucket: fx.aws.bucket,
+  key,
+  kmsKeyId: fx.aws.keyId,
+  ...rest,
+});
+const keyring = () => new KmsKeyring({ client: fx.aws.kms, keyId: fx.aws.keyId });
+
+describe("Go EncryptionClientV2 writes kms+context GCM, s3-cse reads", () => {
+  test.each(SIZES)("%i-byte object decrypts byte-exact with the same context", async (size) => {
+    const p = fx.plaintext(size);
+    const key = `go-v2-${size}`;
+    await goDriverOk(goReq(key, { op: "put", client: "v2", file: p.file, context: CONTEXT }));
+    const meta = await userMetadata(refFor(key));
+    expect(Object.keys(meta).sort()).toEqual([
+      "x-amz-cek-alg",
+      "x-amz-iv",
+      "x-amz-key-v2",
+      "x-amz-matdesc",
+      "x-amz-tag-len",
+      "x-amz-unencrypted-content-length",
+      "x-amz-wrap-alg",
+    ]);
+    expect(meta).toMatchObject({
+      "x-amz-wrap-alg": "kms+context",
+      "x-amz-cek-alg": "AES/GCM/NoPadding",
+      "x-amz-tag-len": "128",
+      "x-amz-unencrypted-content-length": String(size),
+    });
+    expect(JSON.parse(meta["x-amz-matdesc"]!)).toEqual({
+      "aws:x-amz-cek-alg": "AES/GCM/NoPadding",
+      ...CONTEXT,
+    });
+    expect(Buffer.from(meta["x-amz-iv"]!, "base64")).toHaveLength(12);
+    expect((await objectBody(refFor(key))).length).toBe(size + 16);
+    const plain = await s3cseDecrypt(refFor(key), {
+      keyring: keyring(),
+      context: CONTEXT,
+      commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+    });
+    expect(sha256(plain)).toBe(p.sha256);
+  });
+});
+
+describe("Go EncryptionClient (V1 client) writes legacy kms wrap, s3-cse reads with the legacy flag", () => {
+  test.each([
+    ["v1-cbc", "AES/CBC/PKCS5Padding", 16, (n: number) => 16 * (Math.floor(n / 16) + 1)],
+    ["v1-gcm", "AES/GCM/NoPadding", 12, (n: number) => n + 16],
+  ] as const)(
+    "%s: %s object decrypts byte-exact; refused without --allow-legacy",
+    async (client, cekAlg, ivLength, bodyLength) => {
+      for (const size of SIZES) {
+        const p = fx.plaintext(size);
+        const key = `go-${client}-${size}`;
+        await goDriverOk(goReq(key, { op: "put", client, file: p.file }));
+        const meta = await userMetadata(refFor(key));
+        expect(Object.keys(meta).sort()).toEqual(
+          [
+            "x-amz-cek-alg",
+            "x-amz-iv",
+            "x-amz-key-v2",
+            "x-amz-matdesc",
+            ...(cekAlg.includes("GCM") ? ["x-amz-tag-len"] : []),
+            "x-amz-unencrypted-content-length",
+            "x-amz-wrap-alg",
+          ].sort(),
+        );
+        expect(meta).toMatchObject({ "x-amz-wrap-alg": "kms", "x-amz-cek-alg": cekAlg });
+        expect(JSON.parse(meta["x-amz-matdesc"]!)).toEqual({ kms_cmk_id: fx.aws.keyId });
+        expect(Buffer.from(meta["x-amz-iv"]!, "base64")).toHaveLength(ivLength);
+        expect((await objectBody(refFor(key))).length).toBe(bodyLength(size));
+
+        await expect(
+          s3cseDecrypt(refFor(key), {
+            keyring: keyring(),
+            commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+          }),
+        ).rejects.toMatchObject({ code: "LEGACY_MODE_REQUIRED" });
+        const plain = await s3cseDecrypt(refFor(key), { keyring: keyring(), allowLegacy: true });
+        expect(sha256(plain)).toBe(p.sha256);
+      }
+    },
+  );
+});
+
+describe("s3-cse writes, Go DecryptionClientV2 reads", () => {
+  test.each(SIZES)("%i-byte V2 kms+context object decrypts byte-exact in Go", async (size) => {
+    const p = fx.plaintext(size);
+    const key = `s3cse-v2-go-${size}`;
+    await s3cseEncrypt(refFor(key), {
+      keyring: keyring(),
+      format: "v2",
+      plaintext: p.data,
+      context: CONTEXT,
+    });
+    const got = await goDriverOk(goReq(key, { op: "get", client: "v2", file: fx.outFile(`${key}.out`) }));
+    expect(got).toMatchObject({ bytes: size, sha256: p.sha256 });
+  });
+
+  test("Go refuses the RDS V1 format with V1NotSupportedError", async () => {
+    const p = fx.plaintext(64);
+    const key = "s3cse-rds-go";
+    await s3cseEncrypt(refFor(key), { keyring: keyring(), format: "rds", plaintext: p.data });
+    const got = await goDriver(goReq(key, { op: "get", client: "v2", file: fx.outFile(`${key}.out`) }));
+    expect(got.ok).toBe(false);
+    expect(got.message).toMatch(/V1NotSupportedError/);
+  });
+});

@@ -2,10 +2,11 @@
  * Ruby's legacy Aws::S3::Encryption::Client ("V1 client", maintenance mode) writes objects that
  * s3-cse reads only with the legacy flag: `kms` wrap with AES-CBC (x-amz-key-v2).
  */
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, SIZES, startInteropFixture } from "./support/fixture.js";
-import { requireRuby, rubyOk } from "./support/ruby.js";
+import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
 import { objectBody, s3cseDecrypt, sha256, userMetadata } from "./support/s3cse.js";
 
 let fx: InteropFixture;
@@ -61,5 +62,41 @@ describe("Ruby V1 client with a KMS key (kms wrap, AES-CBC), s3-cse reads with -
     });
     const plain = await s3cseDecrypt(refFor(key), { keyring, allowLegacy: true });
     expect(sha256(plain)).toBe(p.sha256);
+  });
+});
+
+describe("which KMS key a Ruby reader names on Decrypt for a legacy kms object", () => {
+  test("EncryptionV2 (v2_and_legacy) sends its configured KeyId; the V1 client sends none", async () => {
+    const other = (await fx.aws.kms.send(new CreateKeyCommand({ Description: "another key" }))).KeyMetadata!
+      .KeyId!;
+    const p = fx.plaintext(300);
+    const key = "ruby-v1-kms-keyid";
+    const common = { endpoint: fx.aws.moto.endpoint, bucket: fx.aws.bucket, key };
+    await rubyOk({
+      ...common,
+      op: "put",
+      client: "v1",
+      keyring: { kind: "kms", keyId: fx.aws.keyId },
+      file: p.file,
+    });
+
+    const v2 = await ruby({
+      ...common,
+      op: "get",
+      client: "v2",
+      securityProfile: "v2_and_legacy",
+      keyring: { kind: "kms", keyId: other },
+      file: fx.outFile("v2.out"),
+    });
+    expect(v2).toMatchObject({ ok: false, error: "Aws::KMS::Errors::AccessDeniedException" });
+
+    const v1 = await ruby({
+      ...common,
+      op: "get",
+      client: "v1",
+      keyring: { kind: "kms", keyId: other },
+      file: fx.outFile("v1.out"),
+    });
+    expect(v1).toMatchObject({ ok: true, sha256: p.sha256 });
   });
 });

@@ -10,6 +10,7 @@
 #   keyring   {"kind":"kms","keyId":…} | {"kind":"aes","key":<base64>} | {"kind":"rsa","privateKeyPem":…}
 #   context   KMS encryption context (v2 kms only), default {}
 #   securityProfile  "v2" (default) | "v2_and_legacy" (v2 get only)
+#   envelopeLocation "metadata" (default) | "instruction_file" (<key>.instruction)
 #   file      plaintext source (put) or destination (get)
 # Reply: {"ok":true,"bytes":N,"sha256":hex} or {"ok":false,"error":class,"message":…} (exit 1).
 require 'json'
@@ -50,7 +51,11 @@ WRAP_SCHEMAS = { 'kms' => :kms_context, 'aes' => :aes_gcm, 'rsa' => :rsa_oaep_sh
 
 def encryption_client(req, s3, kms)
   keyring = req.fetch('keyring')
-  options = { client: s3, **key_options(keyring, kms) }
+  options = {
+    client: s3,
+    envelope_location: req.fetch('envelopeLocation', 'metadata').to_sym,
+    **key_options(keyring, kms)
+  }
   return Aws::S3::Encryption::Client.new(**options) if req.fetch('client') == 'v1'
 
   Aws::S3::EncryptionV2::Client.new(

@@ -20,6 +20,7 @@ export interface RubyRequest {
   file: string;
   context?: Record<string, string>;
   securityProfile?: "v2" | "v2_and_legacy";
+  envelopeLocation?: "metadata" | "instruction_file";
 }
 
 export function requireRuby(): void {

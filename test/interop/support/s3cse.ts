@@ -7,7 +7,10 @@ import {
   createContentEncryptor,
   decodeContentMetadata,
   encodeContentMetadata,
+  INSTRUCTION_FILE_SUFFIX,
   type Keyring,
+  locateContentMetadata,
+  parseInstructionFile,
   prepareDecryption,
   prepareEncryption,
   resolveReadPolicy,
@@ -45,7 +48,14 @@ export interface DecryptOptions {
 export async function s3cseDecrypt(ref: ObjectRef, o: DecryptOptions): Promise<Buffer> {
   const out = await ref.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   const body = await out.Body!.transformToByteArray();
-  const metadata = decodeContentMetadata(out.Metadata ?? {});
+  const objectMetadata = out.Metadata ?? {};
+  const instructionFile =
+    locateContentMetadata(objectMetadata).kind === "object"
+      ? undefined
+      : parseInstructionFile(
+          (await objectBody({ ...ref, key: `${ref.key}${INSTRUCTION_FILE_SUFFIX}` })).toString("utf8"),
+        );
+  const metadata = decodeContentMetadata(objectMetadata, instructionFile);
   const policy = resolveReadPolicy({
     allowLegacy: o.allowLegacy === true,
     commitmentPolicy: o.commitmentPolicy,

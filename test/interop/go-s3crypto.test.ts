@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
-import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { type InteropFixture, MULTIPART, startInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, type GoRequest, goDriver, goDriverOk } from "./support/go.js";
-import { objectBody, s3cseDecrypt, s3cseEncrypt, sha256, userMetadata } from "./support/s3cse.js";
+import { objectBody, s3cseDownload, s3cseUpload, userMetadata } from "./support/s3cse.js";
 
 const CONTEXT = { dataset: "interop", owner: "go" };
 const SIZES = [0, 17, 2 * 1024 * 1024 + 3] as const;
@@ -60,12 +60,13 @@ describe("Go EncryptionClientV2 writes kms+context GCM, s3-cse reads", () => {
     });
     expect(Buffer.from(meta["x-amz-iv"]!, "base64")).toHaveLength(12);
     expect((await objectBody(refFor(key))).length).toBe(size + 16);
-    const plain = await s3cseDecrypt(refFor(key), {
+    const got = await s3cseDownload(refFor(key), {
       keyring: keyring(),
+      file: fx.outFile(`${key}.out`),
       context: CONTEXT,
       commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
     });
-    expect(sha256(plain)).toBe(p.sha256);
+    expect(got).toMatchObject({ format: "v2", bytes: size, sha256: p.sha256 });
   });
 });
 
@@ -97,14 +98,16 @@ describe("Go EncryptionClient (V1 client) writes legacy kms wrap, s3-cse reads w
         expect(Buffer.from(meta["x-amz-iv"]!, "base64")).toHaveLength(ivLength);
         expect((await objectBody(refFor(key))).length).toBe(bodyLength(size));
 
+        const file = fx.outFile(`${key}.out`);
         await expect(
-          s3cseDecrypt(refFor(key), {
+          s3cseDownload(refFor(key), {
             keyring: keyring(),
+            file,
             commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
           }),
         ).rejects.toMatchObject({ code: "LEGACY_MODE_REQUIRED" });
-        const plain = await s3cseDecrypt(refFor(key), { keyring: keyring(), allowLegacy: true });
-        expect(sha256(plain)).toBe(p.sha256);
+        const got = await s3cseDownload(refFor(key), { keyring: keyring(), file, allowLegacy: true });
+        expect(got).toMatchObject({ contentAlgorithm: cekAlg, bytes: size, sha256: p.sha256 });
       }
     },
   );
@@ -114,20 +117,30 @@ describe("s3-cse writes, Go DecryptionClientV2 reads", () => {
   test.each(SIZES)("%i-byte V2 kms+context object decrypts byte-exact in Go", async (size) => {
     const p = fx.plaintext(size);
     const key = `s3cse-v2-go-${size}`;
-    await s3cseEncrypt(refFor(key), {
-      keyring: keyring(),
-      format: "v2",
-      plaintext: p.data,
-      context: CONTEXT,
-    });
+    await s3cseUpload(refFor(key), { keyring: keyring(), format: "v2", file: p.file, context: CONTEXT });
     const got = await goDriverOk(goReq(key, { op: "get", client: "v2", file: fx.outFile(`${key}.out`) }));
     expect(got).toMatchObject({ bytes: size, sha256: p.sha256 });
+  });
+
+  test(`a ${MULTIPART.size}-byte multipart upload (5 MiB parts) decrypts byte-exact in Go`, async () => {
+    const p = fx.plaintext(MULTIPART.size);
+    const key = "s3cse-v2-go-multipart";
+    const up = await s3cseUpload(refFor(key), {
+      keyring: keyring(),
+      format: "v2",
+      file: p.file,
+      context: CONTEXT,
+      partSize: MULTIPART.partSize,
+    });
+    expect(up.parts).toBe(MULTIPART.parts);
+    const got = await goDriverOk(goReq(key, { op: "get", client: "v2", file: fx.outFile(`${key}.out`) }));
+    expect(got).toMatchObject({ bytes: MULTIPART.size, sha256: p.sha256 });
   });
 
   test("Go refuses the RDS V1 format with V1NotSupportedError", async () => {
     const p = fx.plaintext(64);
     const key = "s3cse-rds-go";
-    await s3cseEncrypt(refFor(key), { keyring: keyring(), format: "rds", plaintext: p.data });
+    await s3cseUpload(refFor(key), { keyring: keyring(), format: "rds", file: p.file });
     const got = await goDriver(goReq(key, { op: "get", client: "v2", file: fx.outFile(`${key}.out`) }));
     expect(got.ok).toBe(false);
     expect(got.message).toMatch(/V1NotSupportedError/);

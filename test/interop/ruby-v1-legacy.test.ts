@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, SIZES, startInteropFixture } from "./support/fixture.js";
 import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
-import { objectBody, s3cseDecrypt, sha256, userMetadata } from "./support/s3cse.js";
+import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
 
 let fx: InteropFixture;
 beforeAll(async () => {
@@ -54,14 +54,15 @@ describe("Ruby V1 client with a KMS key (kms wrap, AES-CBC), s3-cse reads with -
     expect((await objectBody(refFor(key))).length).toBe(cbcLength(size));
 
     const keyring = new KmsKeyring({ client: fx.aws.kms, keyId: fx.aws.keyId });
+    const file = fx.outFile(`${key}.out`);
     await expect(
-      s3cseDecrypt(refFor(key), { keyring, commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" }),
+      s3cseDownload(refFor(key), { keyring, file, commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" }),
     ).rejects.toMatchObject({
       code: "LEGACY_MODE_REQUIRED",
       message: expect.stringContaining("--allow-legacy"),
     });
-    const plain = await s3cseDecrypt(refFor(key), { keyring, allowLegacy: true });
-    expect(sha256(plain)).toBe(p.sha256);
+    const got = await s3cseDownload(refFor(key), { keyring, file, allowLegacy: true });
+    expect(got).toMatchObject({ format: "v2", contentAlgorithm: "AES/CBC/PKCS5Padding", sha256: p.sha256 });
   });
 });
 

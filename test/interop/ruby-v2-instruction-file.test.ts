@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
-import { objectBody, s3cseDecrypt, sha256, userMetadata } from "./support/s3cse.js";
+import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
 
 const CONTEXT = { stage: "instruction-file" };
 
@@ -56,11 +56,12 @@ describe("Ruby EncryptionV2 writes kms+context with an instruction file, s3-cse 
       ...CONTEXT,
     });
 
-    const plain = await s3cseDecrypt(ref, {
+    const got = await s3cseDownload(ref, {
       keyring: new KmsKeyring({ client: fx.aws.kms, keyId: fx.aws.keyId }),
+      file: fx.outFile(`${key}.out`),
       context: CONTEXT,
       commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
     });
-    expect(sha256(plain)).toBe(p.sha256);
+    expect(got).toMatchObject({ format: "v2", bytes: size, sha256: p.sha256 });
   });
 });

@@ -26,6 +26,9 @@ export interface InteropFixture {
 /** Sizes that cross the AES block and GCM tag boundaries, plus one multi-MiB body. */
 export const SIZES = [0, 1, 16, 17, 3 * 1024 * 1024 + 5] as const;
 
+/** A body s3-cse uploads in three parts (5 MiB part size, final part shorter and not block-aligned). */
+export const MULTIPART = { size: 11 * 1024 * 1024 + 5, partSize: 5 * 1024 * 1024, parts: 3 } as const;
+
 export async function startInteropFixture(): Promise<InteropFixture> {
   const aws = await startTestAws();
   const dir = mkdtempSync(join(tmpdir(), "s3cse-interop-"));

@@ -1,23 +1,19 @@
-/** The s3-cse side of the interop tests: encrypt/upload and download/decrypt through the library API. */
+/** The s3-cse side of the interop tests: the library's transfer API (encryptAndUploadFile, downloadToFile). */
 import { createHash } from "node:crypto";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { readFileSync } from "node:fs";
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   type CommitmentPolicy,
-  createContentDecryptor,
-  createContentEncryptor,
-  decodeContentMetadata,
-  encodeContentMetadata,
-  INSTRUCTION_FILE_SUFFIX,
+  type DownloadResult,
+  downloadToFile,
+  encryptAndUploadFile,
   type Keyring,
-  locateContentMetadata,
-  parseInstructionFile,
-  prepareDecryption,
-  prepareEncryption,
-  resolveReadPolicy,
+  type UploadResult,
   type WriteFormat,
 } from "../../../src/index.js";
 
 export const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
+export const fileSha256 = (file: string): string => sha256(readFileSync(file));
 
 export interface ObjectRef {
   s3: S3Client;
@@ -36,60 +32,50 @@ export async function objectBody(ref: ObjectRef): Promise<Buffer> {
   return Buffer.from(await out.Body!.transformToByteArray());
 }
 
-export interface DecryptOptions {
+export interface DownloadOptions {
   keyring: Keyring;
+  /** Where the plaintext goes. */
+  file: string;
   context?: Record<string, string>;
   allowLegacy?: boolean;
   /** Reading V2 (non-committing) objects needs REQUIRE_ENCRYPT_ALLOW_DECRYPT or allowLegacy. */
   commitmentPolicy?: CommitmentPolicy;
 }
 
-/** Downloads and decrypts an object with s3-cse; returns the plaintext. */
-export async function s3cseDecrypt(ref: ObjectRef, o: DecryptOptions): Promise<Buffer> {
-  const out = await ref.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-  const body = await out.Body!.transformToByteArray();
-  const objectMetadata = out.Metadata ?? {};
-  const instructionFile =
-    locateContentMetadata(objectMetadata).kind === "object"
-      ? undefined
-      : parseInstructionFile(
-          (await objectBody({ ...ref, key: `${ref.key}${INSTRUCTION_FILE_SUFFIX}` })).toString("utf8"),
-        );
-  const metadata = decodeContentMetadata(objectMetadata, instructionFile);
-  const policy = resolveReadPolicy({
+/** Downloads and decrypts an object with s3-cse's downloadToFile; adds the plaintext's SHA-256. */
+export async function s3cseDownload(
+  ref: ObjectRef,
+  o: DownloadOptions,
+): Promise<DownloadResult & { sha256: string }> {
+  const result = await downloadToFile({
+    ...ref,
+    file: o.file,
+    keyring: o.keyring,
+    encryptionContext: o.context ?? {},
     allowLegacy: o.allowLegacy === true,
-    commitmentPolicy: o.commitmentPolicy,
+    ...(o.commitmentPolicy ? { commitmentPolicy: o.commitmentPolicy } : {}),
   });
-  const { contentKey, storedCommitment } = await prepareDecryption(
-    metadata,
-    o.keyring,
-    policy,
-    o.context ?? {},
-  );
-  const decryptor = createContentDecryptor(contentKey, storedCommitment);
-  return Buffer.concat([...decryptor.update(body), ...decryptor.final()]);
+  return { ...result, sha256: fileSha256(o.file) };
 }
 
-export interface EncryptOptions {
+export interface UploadOptions {
   keyring: Keyring;
   format: WriteFormat;
-  plaintext: Uint8Array;
+  /** The plaintext file. */
+  file: string;
   context?: Record<string, string>;
+  /** Forces a multipart upload for files larger than one part. */
+  partSize?: number;
 }
 
-/** Encrypts `plaintext` with s3-cse and uploads it. */
-export async function s3cseEncrypt(ref: ObjectRef, o: EncryptOptions): Promise<void> {
-  const { contentKey, metadata } = await prepareEncryption(o.format, o.keyring, o.context ?? {});
-  const encryptor = createContentEncryptor(contentKey);
-  const body = Buffer.concat([encryptor.update(o.plaintext), encryptor.final()]);
-  const withLength =
-    metadata.format === "v3" ? metadata : { ...metadata, unencryptedContentLength: o.plaintext.length };
-  await ref.s3.send(
-    new PutObjectCommand({
-      Bucket: ref.bucket,
-      Key: ref.key,
-      Body: body,
-      Metadata: encodeContentMetadata(withLength),
-    }),
-  );
+/** Encrypts a file with s3-cse's encryptAndUploadFile and uploads it. */
+export function s3cseUpload(ref: ObjectRef, o: UploadOptions): Promise<UploadResult> {
+  return encryptAndUploadFile({
+    ...ref,
+    file: o.file,
+    keyring: o.keyring,
+    format: o.format,
+    encryptionContext: o.context ?? {},
+    ...(o.partSize ? { partSize: o.partSize } : {}),
+  });
 }

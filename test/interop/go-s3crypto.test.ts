@@ -145,4 +145,13 @@ describe("s3-cse writes, Go DecryptionClientV2 reads", () => {
     expect(got.ok).toBe(false);
     expect(got.message).toMatch(/V1NotSupportedError/);
   });
+
+  test("Go 1.44 cannot read V3: it falls back to <key>.instruction, which does not exist", async () => {
+    const p = fx.plaintext(100);
+    const key = "s3cse-v3-go";
+    await s3cseUpload(refFor(key), { keyring: keyring(), format: "v3", file: p.file });
+    const got = await goDriver(goReq(key, { op: "get", client: "v2", file: fx.outFile(`${key}.out`) }));
+    expect(got.ok).toBe(false);
+    expect(got.message).toMatch(/^NoSuchKey/);
+  });
 });

@@ -188,4 +188,21 @@ describe("s3-cse writes V2 kms+context, Ruby EncryptionV2 reads", () => {
     });
     expect(got).toMatchObject({ ok: false, error: "ArgumentError", message: "Unsupported wrap-alg: " });
   });
+
+  test("Ruby 1.117 cannot read V3 (no x-amz-key-v2/x-amz-key): it looks for an instruction file", async () => {
+    const p = fx.plaintext(100);
+    const key = "s3cse-v3";
+    await s3cseUpload(refFor(key), { keyring: keyring(), format: "v3", file: p.file });
+    const got = await ruby({
+      ...rubyKms(key),
+      op: "get",
+      securityProfile: "v2_and_legacy",
+      file: fx.outFile(`${key}.out`),
+    });
+    expect(got).toMatchObject({
+      ok: false,
+      error: "Aws::S3::EncryptionV2::Errors::DecryptionError",
+      message: "unable to locate encryption envelope",
+    });
+  });
 });

@@ -57,6 +57,7 @@ export function buildGoDriver(): string {
         ...process.env,
         GO111MODULE: "off",
         GOPATH: `${join(dir, "gopath")}:${DEBIAN_GOPATH}`,
+        GOCACHE: process.env.GOCACHE ?? join(dir, "gocache"),
         GOPROXY: "off",
         GOFLAGS: "",
       },

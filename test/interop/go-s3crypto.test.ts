@@ -113,6 +113,57 @@ describe("Go EncryptionClient (V1 client) writes legacy kms wrap, s3-cse reads w
   );
 });
 
+describe("Go clients with S3SaveStrategy (envelope in <key>.instruction), s3-cse reads", () => {
+  test.each([
+    ["v2", "AES/GCM/NoPadding", "128"],
+    ["v1-cbc", "AES/CBC/PKCS5Padding", ""],
+    ["v1-gcm", "AES/GCM/NoPadding", "128"],
+  ] as const)(
+    "%s: %s object with an instruction file decrypts byte-exact",
+    async (client, cekAlg, tagLen) => {
+      const p = fx.plaintext(1000);
+      const key = `go-instr-${client}`;
+      const v2 = client === "v2";
+      await goDriverOk(
+        goReq(key, {
+          op: "put",
+          client,
+          file: p.file,
+          instructionFile: true,
+          ...(v2 ? { context: CONTEXT } : {}),
+        }),
+      );
+      expect(await userMetadata(refFor(key))).toEqual({});
+      const instructionRef = refFor(`${key}.instruction`);
+      expect(await userMetadata(instructionRef)).toEqual({});
+      const instruction = JSON.parse((await objectBody(instructionRef)).toString("utf8"));
+      expect(Object.keys(instruction).sort()).toEqual([
+        "x-amz-cek-alg",
+        "x-amz-iv",
+        "x-amz-key-v2",
+        "x-amz-matdesc",
+        "x-amz-tag-len",
+        "x-amz-unencrypted-content-length",
+        "x-amz-wrap-alg",
+      ]);
+      expect(instruction).toMatchObject({
+        "x-amz-cek-alg": cekAlg,
+        "x-amz-tag-len": tagLen,
+        "x-amz-wrap-alg": v2 ? "kms+context" : "kms",
+        "x-amz-unencrypted-content-length": "1000",
+      });
+      const got = await s3cseDownload(refFor(key), {
+        keyring: keyring(),
+        file: fx.outFile(`${key}.out`),
+        ...(v2
+          ? { context: CONTEXT, commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" as const }
+          : { allowLegacy: true }),
+      });
+      expect(got).toMatchObject({ contentAlgorithm: cekAlg, bytes: 1000, sha256: p.sha256 });
+    },
+  );
+});
+
 describe("s3-cse writes, Go DecryptionClientV2 reads", () => {
   test.each(SIZES)("%i-byte V2 kms+context object decrypts byte-exact in Go", async (size) => {
     const p = fx.plaintext(size);

@@ -10,6 +10,7 @@
 //	         get: "v2" (DecryptionClientV2 with kms+context, kms, AES/GCM and AES/CBC registered)
 //	kmsKeyId the KMS key (id, ARN or alias) to wrap with and to pass to Decrypt
 //	context  extra encryption context for v2 put (material description)
+//	instructionFile  put: save the envelope to <key>.instruction (S3SaveStrategy) instead of metadata
 //	file     plaintext source (put) or destination (get)
 //
 // Reply: {"ok":true,"bytes":N,"sha256":hex} or {"ok":false,"error":type,"message":...} (exit 1).
@@ -42,6 +43,8 @@ type request struct {
 	KmsKeyID string            `json:"kmsKeyId"`
 	Context  map[string]string `json:"context"`
 	File     string            `json:"file"`
+	// InstructionFile selects S3SaveStrategy (envelope in <key>.instruction) on put.
+	InstructionFile bool `json:"instructionFile"`
 }
 
 type reply struct {
@@ -75,7 +78,12 @@ func put(sess *session.Session, req request, data []byte) error {
 			matdesc[k] = aws.String(v)
 		}
 		gen := s3crypto.NewKMSContextKeyGenerator(kmsClient, req.KmsKeyID, matdesc)
-		client, err := s3crypto.NewEncryptionClientV2(sess, s3crypto.AESGCMContentCipherBuilderV2(gen))
+		client, err := s3crypto.NewEncryptionClientV2(sess, s3crypto.AESGCMContentCipherBuilderV2(gen),
+			func(o *s3crypto.EncryptionClientOptions) {
+				if req.InstructionFile {
+					o.SaveStrategy = s3crypto.S3SaveStrategy{Client: s3.New(sess)}
+				}
+			})
 		if err != nil {
 			return err
 		}
@@ -87,7 +95,11 @@ func put(sess *session.Session, req request, data []byte) error {
 		if req.Client == "v1-cbc" {
 			builder = s3crypto.AESCBCContentCipherBuilder(gen, s3crypto.AESCBCPadder)
 		}
-		_, err := s3crypto.NewEncryptionClient(sess, builder).PutObject(input)
+		_, err := s3crypto.NewEncryptionClient(sess, builder, func(c *s3crypto.EncryptionClient) {
+			if req.InstructionFile {
+				c.SaveStrategy = s3crypto.S3SaveStrategy{Client: s3.New(sess)}
+			}
+		}).PutObject(input)
 		return err
 	}
 	return fmt.Errorf("unknown put client %q", req.Client)

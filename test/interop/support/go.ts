@@ -23,6 +23,7 @@ export interface GoRequest {
   kmsKeyId: string;
   file: string;
   context?: Record<string, string>;
+  instructionFile?: boolean;
 }
 
 let binary: string | undefined;

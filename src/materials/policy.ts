@@ -50,16 +50,6 @@ export function usesLegacyWrapping(metadata: ContentMetadata): boolean {
 
 /** Throws if the policy forbids reading an object with this metadata. Runs before any key is unwrapped. */
 export function assertReadAllowed(metadata: ContentMetadata, policy: ReadPolicy): void {
-  /* Precondition: non-committing objects are readable only when the commitment policy allows decrypt. */
-  if (!metadata.suite.keyCommitting && policy.commitmentPolicy === "REQUIRE_ENCRYPT_REQUIRE_DECRYPT") {
-    throw new SecurityError(
-      ErrorCodes.COMMITMENT_POLICY,
-      `object is ${metadata.format.toUpperCase()} (${metadata.suite.contentAlgorithm}) without key commitment; ` +
-        `the commitment policy REQUIRE_ENCRYPT_REQUIRE_DECRYPT forbids reading it: ` +
-        `pass --commitment-policy require-encrypt-allow-decrypt (CLI) or { commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" } (library)` +
-        (metadata.suite.cipher === "cbc" ? `, or ${LEGACY_HINT}` : ""),
-    );
-  }
   /* Precondition: CBC content is readable only with legacy unauthenticated modes enabled. */
   if (metadata.suite.cipher === "cbc" && !policy.enableLegacyUnauthenticatedModes) {
     throw new LegacyModeError(
@@ -73,6 +63,16 @@ export function assertReadAllowed(metadata: ContentMetadata, policy: ReadPolicy)
     throw new LegacyModeError(
       `object's data key uses the legacy wrapping "${wrap}"; to read it ${LEGACY_HINT}`,
       "--allow-legacy",
+    );
+  }
+  /* Precondition: non-committing objects are readable only when the commitment policy allows decrypt. */
+  if (!metadata.suite.keyCommitting && policy.commitmentPolicy === "REQUIRE_ENCRYPT_REQUIRE_DECRYPT") {
+    throw new SecurityError(
+      ErrorCodes.COMMITMENT_POLICY,
+      `object is ${metadata.format.toUpperCase()} (${metadata.suite.contentAlgorithm}) without key commitment; ` +
+        `the commitment policy REQUIRE_ENCRYPT_REQUIRE_DECRYPT forbids reading it: ` +
+        `pass --commitment-policy require-encrypt-allow-decrypt (CLI) or { commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" } (library)` +
+        (metadata.suite.cipher === "cbc" ? `, or ${LEGACY_HINT}` : ""),
     );
   }
 }

@@ -1,0 +1,95 @@
+import { Readable } from "node:stream";
+import { type Command, Option } from "commander";
+import { UsageError } from "../../errors.js";
+import { KmsKeyring } from "../../materials/kms-keyring.js";
+import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
+import { parseByteSize } from "../../transfer/part-size.js";
+import {
+  encryptAndUpload,
+  encryptAndUploadFile,
+  type UploadProgress,
+  type UploadResult,
+} from "../../transfer/upload.js";
+import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
+import { type CliIo, writeJson, writeLine } from "../io.js";
+import { createProgress } from "../progress.js";
+import { parsePairs, parseS3Url } from "../s3-url.js";
+
+interface UploadOptions extends CommonOptions {
+  kmsKeyId: string;
+  format: WriteFormat;
+  partSize?: string;
+  concurrency?: string;
+  context?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  addCommonOptions(
+    program
+      .command("upload")
+      .description("encrypt a file (or - for stdin) and upload it to S3")
+      .argument("<file>", "local file to encrypt, or - for stdin")
+      .argument("<s3url>", "destination, s3://bucket/key")
+      .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN")
+      .addOption(
+        new Option(
+          "--format <format>",
+          "rds = V1 AES-CBC that RDS for SQL Server restores; v2 = AES-GCM; v3 = key-committing AES-GCM",
+        )
+          .choices(WRITE_FORMATS as string[])
+          .default("v3"),
+      )
+      .option(
+        "--part-size <size>",
+        "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
+      )
+      .option("--concurrency <n>", "parts in flight at once", "4")
+      .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect),
+  ).action(async (file: string, s3url: string, opts: UploadOptions) => {
+    const { bucket, key } = parseS3Url(s3url);
+    const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
+    const concurrency = Number(opts.concurrency ?? "4");
+    /* Precondition: --concurrency is a positive integer. */
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new UsageError(`--concurrency must be a positive integer`);
+    const encryptionContext = parsePairs(opts.context, "--context");
+    const clients = clientsFor(opts, io.env);
+    const progress = createProgress(io, `upload ${opts.format}`, opts.json === true);
+    const onProgress = (p: UploadProgress) =>
+      progress.update(p.bytesRead, p.totalBytes, `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`);
+    const common = {
+      s3: clients.s3,
+      bucket,
+      key,
+      keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
+      format: opts.format,
+      encryptionContext,
+      concurrency,
+      signal: io.signal,
+      onProgress,
+      ...(partSize !== undefined ? { partSize } : {}),
+    };
+    let result: UploadResult;
+    try {
+      result =
+        file === "-"
+          ? await encryptAndUpload({ ...common, source: Readable.from(io.stdin as AsyncIterable<Buffer>) })
+          : await encryptAndUploadFile({ ...common, file });
+    } finally {
+      progress.stop();
+      clients.destroy();
+    }
+    if (opts.json) {
+      writeJson(io, { ok: true, ...result });
+    } else {
+      writeLine(
+        io.stdout,
+        `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
+      );
+      for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
+    }
+    setExit(0);
+  });
+}

@@ -1,0 +1,91 @@
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { AbortError, isS3CseError } from "../errors.js";
+import { registerDownload } from "./commands/download.js";
+import { registerUpload } from "./commands/upload.js";
+import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { type CliIo, writeJson, writeLine } from "./io.js";
+
+export const VERSION = "0.1.0";
+
+/** Builds the `s3-cse` program. Commands register themselves here, one file each. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command("s3-cse")
+    .description(
+      "Amazon S3 client-side encryption: RDS-restorable backups, S3 Encryption Client V2/V3 formats",
+    )
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+  registerUpload(program, io, setExit);
+  registerDownload(program, io, setExit);
+  return program;
+}
+
+/** Runs the CLI in-process and resolves to its exit code (never calls process.exit). */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = ExitCode.OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  const json = argv.includes("--json");
+  try {
+    await program.parseAsync(argv as string[], { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit code 0; everything else commander rejects is usage.
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const exit = exitCodeFor(err);
+    const message = err instanceof Error ? err.message : String(err);
+    if (json) {
+      writeJson(io, {
+        ok: false,
+        error: { code: isS3CseError(err) ? err.code : "INTERNAL", name: (err as Error)?.name, message },
+      });
+    }
+    writeLine(io.stderr, `s3-cse: ${message}`);
+    if (!isS3CseError(err) && err instanceof Error && err.stack) writeLine(io.stderr, err.stack);
+    return exit;
+  }
+}
+
+/** Entry point of the binary: wires SIGINT/SIGTERM to cancellation (which aborts uploads). */
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    process.stderr.write(`\ns3-cse: ${name} received, cancelling (aborting any multipart upload)…\n`);
+    controller.abort(new AbortError(`interrupted by ${name}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const code = await run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+}
+
+const invokedDirectly = (() => {
+  try {
+    return (
+      process.argv[1] !== undefined &&
+      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
+  } catch {
+    return false;
+  }
+})();
+if (invokedDirectly) void main();

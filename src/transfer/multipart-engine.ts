@@ -1,0 +1,82 @@
+import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
+import { type S3ClientLike, s3Error, UploadPartCommand } from "./s3-commands.js";
+
+export interface CompletedPart {
+  readonly PartNumber: number;
+  readonly ETag: string;
+}
+
+export interface UploadPartsOptions {
+  readonly s3: S3ClientLike;
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly parts: AsyncIterator<EncryptedPart>;
+  readonly concurrency: number;
+  readonly signal: AbortSignal;
+  readonly onPartDone?: (part: EncryptedPart) => void;
+}
+
+/**
+ * Uploads parts with `concurrency` workers that pull from one shared iterator (async generators
+ * queue concurrent `next()` calls, so parts are still encrypted strictly in order). At most
+ * `concurrency` ciphertext parts exist at once, plus the one being produced.
+ *
+ * On the first failure, the remaining workers stop pulling, in-flight requests are cancelled,
+ * and — once every worker has settled — that first error is thrown (never a follow-on error).
+ */
+export async function uploadParts(options: UploadPartsOptions): Promise<CompletedPart[]> {
+  const { s3, bucket, key, uploadId, parts, concurrency } = options;
+  const done: CompletedPart[] = [];
+  const cancel = new AbortController();
+  const onOuterAbort = () => cancel.abort(options.signal.reason);
+  options.signal.addEventListener("abort", onOuterAbort, { once: true });
+  let firstError: unknown;
+  const fail = (err: unknown) => {
+    if (firstError === undefined) firstError = err;
+    cancel.abort(err);
+  };
+
+  const worker = async (): Promise<void> => {
+    while (firstError === undefined && !cancel.signal.aborted) {
+      let next: IteratorResult<EncryptedPart>;
+      try {
+        next = await parts.next();
+      } catch (err) {
+        return fail(err);
+      }
+      if (next.done || firstError !== undefined) return;
+      const part = next.value;
+      try {
+        const out = await s3.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: part.partNumber,
+            Body: part.body,
+            ContentLength: part.body.length,
+          }),
+          { abortSignal: cancel.signal },
+        );
+        done.push({ PartNumber: part.partNumber, ETag: out.ETag });
+        options.onPartDone?.(part);
+      } catch (err) {
+        return fail(
+          cancel.signal.aborted && firstError !== undefined
+            ? firstError
+            : s3Error("UploadPart", bucket, key, err),
+        );
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  } finally {
+    options.signal.removeEventListener("abort", onOuterAbort);
+  }
+  if (firstError === undefined && options.signal.aborted) firstError = options.signal.reason;
+  if (firstError !== undefined) throw firstError;
+  return done.sort((a, b) => a.PartNumber - b.PartNumber);
+}

@@ -24,7 +24,8 @@ export const RdsErrors = {
 export const RDS_MAX_FILE_BYTES = 5 * 1024 ** 4;
 export const RDS_EXPRESS_MAX_DATABASE_BYTES = 10 * 1024 ** 3;
 
-const REUPLOAD = "re-upload the .bak with `s3-cse upload --format rds --kms-key-id <key ARN>`";
+const REUPLOAD =
+  "re-upload the .bak with `s3-cse upload <file> s3://<bucket>/<key> --format rds --kms-key-id <key ARN>`";
 
 /** Checks the object's format, metadata, size and server-side encryption for an RDS restore. */
 export function checkRdsFormat(inspection: Inspection): Finding[] {

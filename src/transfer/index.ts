@@ -1,3 +1,4 @@
+export * from "./bucket-location.js";
 export * from "./download.js";
 export * from "./multipart-engine.js";
 export * from "./object-metadata.js";

@@ -52,7 +52,7 @@ export function formatVerifyResult(r: VerifyResult): string {
   }
   for (const f of r.findings) {
     lines.push(`  ${MARK[f.severity]} [${f.code}] ${f.message}`);
-    if (f.rdsError) lines.push(`      RDS would fail with: ${f.rdsError}`);
+    if (f.rdsError) lines.push(`      RDS restore error this prevents: ${f.rdsError}`);
     if (f.fix) lines.push(`      fix: ${f.fix}`);
   }
   return `${lines.join("\n")}\n`;

@@ -34,7 +34,7 @@ export function checkRdsFormat(inspection: Inspection): Finding[] {
   /* Precondition: RDS restores V1 (x-amz-key) objects only. */
   if (cs?.format !== "v1") {
     const found = cs
-      ? `${cs.format.toUpperCase()} (${cs.contentAlgorithm ?? "unknown algorithm"})`
+      ? `${cs.format.toUpperCase()} (${cs.suite ?? cs.contentAlgorithm ?? "unknown algorithm"})`
       : "not client-side encrypted";
     out.push(
       finding(

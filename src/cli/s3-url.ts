@@ -10,7 +10,7 @@ export interface S3Location {
 export function parseS3Url(url: string, { allowPrefix = false } = {}): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   /* Precondition: an S3 location is written s3://bucket/key. */
-  if (!m || !m[1]) throw new UsageError(`"${url}" is not an S3 URL (expected s3://bucket/key)`);
+  if (!m?.[1]) throw new UsageError(`"${url}" is not an S3 URL (expected s3://bucket/key)`);
   const key = m[2] ?? "";
   if (!allowPrefix && (key === "" || key.endsWith("/"))) {
     throw new UsageError(`"${url}" names no object key (expected s3://bucket/key)`);

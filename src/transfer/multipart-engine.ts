@@ -1,3 +1,4 @@
+import { ErrorCodes, TransferError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { type S3ClientLike, s3Error, UploadPartCommand } from "./s3-commands.js";
 
@@ -37,11 +38,17 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
     cancel.abort(err);
   };
 
+  // A worker waiting for the next part (a slow or silent source) must still notice cancellation.
+  const cancelled = new Promise<never>((_, reject) => {
+    cancel.signal.addEventListener("abort", () => reject(cancel.signal.reason), { once: true });
+  });
+  cancelled.catch(() => undefined);
+
   const worker = async (): Promise<void> => {
     while (firstError === undefined && !cancel.signal.aborted) {
       let next: IteratorResult<EncryptedPart>;
       try {
-        next = await parts.next();
+        next = await Promise.race([parts.next(), cancelled]);
       } catch (err) {
         return fail(err);
       }
@@ -59,6 +66,15 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
           }),
           { abortSignal: cancel.signal },
         );
+        /* Precondition: S3 acknowledged each part with an ETag. */
+        if (!out?.ETag) {
+          return fail(
+            new TransferError(
+              ErrorCodes.S3_FAILURE,
+              `S3 UploadPart s3://${bucket}/${key} part ${part.partNumber} returned no ETag`,
+            ),
+          );
+        }
         done.push({ PartNumber: part.partNumber, ETag: out.ETag });
         options.onPartDone?.(part);
       } catch (err) {

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
+import { addAbortSignal, Readable } from "node:stream";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { createContentEncryptor } from "../ciphers/content-cipher.js";
 import type { ContentMetadata } from "../codec/content-metadata.js";
@@ -99,6 +99,8 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   throwIfAborted(signal);
 
+  // Cancelling destroys a stream source, so a read that is waiting for data ends at once.
+  if (signal && options.source instanceof Readable) addAbortSignal(signal, options.source);
   const materials = await prepareEncryption(format, options.keyring, options.encryptionContext ?? {}, signal);
   const encryptor = createContentEncryptor(materials.contentKey);
   let bytesRead = 0;

@@ -4,6 +4,7 @@
  */
 export * from "./aws/clients.js";
 export * from "./ciphers/index.js";
+export * from "./client/index.js";
 export * from "./codec/index.js";
 export * from "./errors.js";
 export * from "./inspect/index.js";

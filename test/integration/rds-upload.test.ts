@@ -40,8 +40,19 @@ async function independentDecrypt(key: string): Promise<{ plain: Buffer; metadat
 }
 
 describe("RDS-format upload against moto_server", () => {
-  for (const size of [0, 1, 5 * MiB + 1, 50 * MiB + 3]) {
-    it(`uploads ${size} bytes in exactly the V1 format and round-trips byte-exact`, async () => {
+  const keyForms = {
+    "key id": () => aws.keyId,
+    "key ARN": () => aws.keyArn,
+    "alias name": () => aws.aliasName,
+    "alias ARN": () => aws.keyArn.replace(/:key\/.*$/, `:${aws.aliasName}`),
+  };
+  for (const [size, form] of [
+    [0, "key id"],
+    [1, "key ARN"],
+    [5 * MiB + 1, "alias name"],
+    [50 * MiB + 3, "alias ARN"],
+  ] as const) {
+    it(`uploads ${size} bytes (KMS ${form}) in exactly the V1 format and round-trips byte-exact`, async () => {
       const plain = randomBytes(size);
       const file = join(dir, `in-${size}.bak`);
       await writeFile(file, plain);
@@ -51,7 +62,7 @@ describe("RDS-format upload against moto_server", () => {
         bucket: aws.bucket,
         key,
         file,
-        keyring: new KmsKeyring({ client: aws.kms, keyId: aws.aliasName }),
+        keyring: new KmsKeyring({ client: aws.kms, keyId: keyForms[form]() }),
         format: "rds",
         partSize: 5 * MiB,
       });

@@ -1,0 +1,193 @@
+import { Readable } from "node:stream";
+import {
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  PutObjectCommand,
+  type PutObjectCommandOutput,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import type { StringMap } from "../codec/json-map.js";
+import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
+import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
+import type { Keyring } from "../materials/keyring.js";
+import type { WriteFormat } from "../materials/materials.js";
+import type { ReadPolicyOptions } from "../materials/policy.js";
+import { openDecryptedStream } from "../transfer/download.js";
+import type { S3ClientLike } from "../transfer/s3-commands.js";
+import { encryptAndUpload, type ObjectParams } from "../transfer/upload.js";
+import { withSdkStreamHelpers } from "./sdk-stream.js";
+
+export interface S3EncryptionClientOptions extends ReadPolicyOptions {
+  /** The S3 client to wrap (an `S3Client`, or anything with its `send`). */
+  client: S3ClientLike;
+  keyring: Keyring;
+  /** Write format (default `v3`). `rds` writes what RDS for SQL Server restores. */
+  format?: WriteFormat;
+  /** Default KMS encryption context for writes and expected on reads. */
+  encryptionContext?: StringMap;
+  partSize?: number;
+  concurrency?: number;
+  /** GCM reads: release plaintext before the tag is verified (default false). */
+  delayedAuthentication?: boolean;
+  /** GCM reads: limit for plaintext held back until authenticated (default 64 MiB). */
+  maxBufferBytes?: number;
+}
+
+export interface SendOptions {
+  abortSignal?: AbortSignal;
+  /** Per-request encryption context (overrides the client's). */
+  encryptionContext?: StringMap;
+}
+
+const PASSED_THROUGH_PUT_PARAMS = [
+  "ContentType",
+  "CacheControl",
+  "StorageClass",
+  "Tagging",
+  "ServerSideEncryption",
+  "SSEKMSKeyId",
+  "ExpectedBucketOwner",
+] as const;
+
+/**
+ * A drop-in for `S3Client`: `send(new PutObjectCommand(…))` encrypts, `send(new GetObjectCommand(…))`
+ * decrypts, `DeleteObject(s)` also removes instruction files, and every other command passes through
+ * unchanged. Swap the constructor; keep the calls.
+ */
+export class S3EncryptionClient {
+  private readonly options: S3EncryptionClientOptions;
+
+  constructor(options: S3EncryptionClientOptions) {
+    /* Precondition: the encryption client wraps a client with send() and has a keyring. */
+    if (!options?.client || typeof options.client.send !== "function" || !options.keyring) {
+      throw new UsageError("S3EncryptionClient needs { client, keyring }");
+    }
+    this.options = options;
+  }
+
+  /** The wrapped client, for commands that must not be encrypted. */
+  get client(): S3ClientLike {
+    return this.options.client;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors S3Client.send, which is generic over every command.
+  async send(command: any, sendOptions: SendOptions = {}): Promise<any> {
+    if (command instanceof PutObjectCommand) return this.putObject(command, sendOptions);
+    if (command instanceof GetObjectCommand) return this.getObject(command, sendOptions);
+    if (command instanceof DeleteObjectCommand) return this.deleteObject(command, sendOptions);
+    if (command instanceof DeleteObjectsCommand) return this.deleteObjects(command, sendOptions);
+    /* Precondition: multipart commands go through PutObject, which encrypts and splits the body itself. */
+    if (command instanceof CreateMultipartUploadCommand || command instanceof UploadPartCommand) {
+      throw new UsageError(
+        "send PutObjectCommand with the whole body (any size; it is uploaded in parts) instead of the multipart commands, so one cipher covers the object",
+      );
+    }
+    return this.options.client.send(
+      command,
+      sendOptions.abortSignal ? { abortSignal: sendOptions.abortSignal } : undefined,
+    );
+  }
+
+  private async putObject(command: PutObjectCommand, o: SendOptions): Promise<PutObjectCommandOutput> {
+    const input = command.input;
+    const body = input.Body;
+    /* Precondition: a PutObject body is a string, bytes or a readable stream. */
+    let source: AsyncIterable<Uint8Array | string>;
+    if (body === undefined || typeof body === "string" || body instanceof Uint8Array)
+      source = Readable.from([body ?? ""]);
+    else if (body instanceof Readable) source = body;
+    else throw new UsageError("PutObject Body must be a string, Uint8Array/Buffer or Node.js Readable");
+    const objectParams: ObjectParams = {};
+    for (const k of PASSED_THROUGH_PUT_PARAMS)
+      if (input[k] !== undefined) Object.assign(objectParams, { [k]: input[k] });
+    const contentLength =
+      typeof body === "string"
+        ? Buffer.byteLength(body)
+        : body instanceof Uint8Array
+          ? body.length
+          : input.ContentLength;
+    const result = await encryptAndUpload({
+      s3: this.options.client,
+      bucket: input.Bucket!,
+      key: input.Key!,
+      source,
+      keyring: this.options.keyring,
+      format: this.options.format ?? "v3",
+      encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
+      ...(contentLength !== undefined ? { contentLength } : {}),
+      ...(this.options.partSize !== undefined ? { partSize: this.options.partSize } : {}),
+      ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
+      ...(o.abortSignal ? { signal: o.abortSignal } : {}),
+      ...(input.Metadata ? { metadata: input.Metadata } : {}),
+      objectParams,
+    });
+    return { $metadata: {}, ETag: result.etag, VersionId: result.versionId };
+  }
+
+  private async getObject(command: GetObjectCommand, o: SendOptions): Promise<GetObjectCommandOutput> {
+    const input = command.input;
+    /* Precondition: GetObject through the encryption client reads whole objects. */
+    if (input.Range || input.PartNumber) {
+      throw new S3CseError(
+        ErrorCodes.INVALID_ARGUMENT,
+        "ranged and part GETs of encrypted objects cannot be authenticated; read the whole object",
+      );
+    }
+    const opened = await openDecryptedStream({
+      ...this.options,
+      s3: this.options.client,
+      bucket: input.Bucket!,
+      key: input.Key!,
+      encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
+      ...(o.abortSignal ? { signal: o.abortSignal } : {}),
+    });
+    const cm = opened.contentMetadata;
+    const declared = cm.format === "v3" ? undefined : cm.unencryptedContentLength;
+    const plaintextLength =
+      declared ??
+      (cm.suite.cipher === "gcm" && opened.ciphertextLength !== undefined
+        ? opened.ciphertextLength - 16
+        : undefined);
+    return {
+      $metadata: {},
+      Body: withSdkStreamHelpers(opened.stream) as unknown as GetObjectCommandOutput["Body"],
+      Metadata: opened.objectMetadata,
+      ...(plaintextLength !== undefined ? { ContentLength: plaintextLength } : {}),
+    };
+  }
+
+  private async deleteObject(command: DeleteObjectCommand, o: SendOptions) {
+    const send = (c: unknown) =>
+      this.options.client.send(c, o.abortSignal ? { abortSignal: o.abortSignal } : undefined);
+    const out = await send(command);
+    await send(
+      new DeleteObjectCommand({
+        Bucket: command.input.Bucket,
+        Key: command.input.Key + INSTRUCTION_FILE_SUFFIX,
+      }),
+    );
+    return out;
+  }
+
+  private async deleteObjects(command: DeleteObjectsCommand, o: SendOptions) {
+    const objects = command.input.Delete?.Objects ?? [];
+    const withInstructions = objects.flatMap((obj) => [obj, { Key: `${obj.Key}${INSTRUCTION_FILE_SUFFIX}` }]);
+    // DeleteObjects takes at most 1,000 keys; doubling them may need two requests.
+    const merged: { Deleted: unknown[]; Errors: unknown[] } = { Deleted: [], Errors: [] };
+    for (let i = 0; i < withInstructions.length || i === 0; i += 1000) {
+      const out = await this.options.client.send(
+        new DeleteObjectsCommand({
+          ...command.input,
+          Delete: { ...command.input.Delete, Objects: withInstructions.slice(i, i + 1000) },
+        }),
+        o.abortSignal ? { abortSignal: o.abortSignal } : undefined,
+      );
+      merged.Deleted.push(...(out?.Deleted ?? []));
+      merged.Errors.push(...(out?.Errors ?? []));
+    }
+    return { $metadata: {}, ...merged };
+  }
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import {
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3EncryptionClient } from "../../src/client/s3-encryption-client.js";
+import { ErrorCodes } from "../../src/errors.js";
+import { KmsKeyring } from "../../src/materials/kms-keyring.js";
+import { startTestAws, type TestAws } from "../support/aws.js";
+
+let aws: TestAws;
+let client: S3EncryptionClient;
+beforeAll(async () => {
+  aws = await startTestAws();
+  client = new S3EncryptionClient({
+    client: aws.s3,
+    keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyArn }),
+    encryptionContext: { app: "ledger" },
+  });
+});
+afterAll(() => aws?.stop());
+
+describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
+  it("PutObject encrypts (V3 by default), GetObject decrypts with the SDK's body helpers", async () => {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: aws.bucket,
+        Key: "c/a.txt",
+        Body: "hello, ledger",
+        ContentType: "text/plain",
+      }),
+    );
+    const raw = await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: "c/a.txt" }));
+    expect(raw.Metadata!["x-amz-c"]).toBe("115");
+    expect(raw.ContentType).toBe("text/plain");
+    expect(raw.ContentLength).toBe("hello, ledger".length + 16);
+    const got = await client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/a.txt" }));
+    expect(got.ContentLength).toBe(13);
+    expect(await got.Body.transformToString()).toBe("hello, ledger");
+  });
+
+  it("streams a Readable body of several parts", async () => {
+    const data = randomBytes(12 * 1024 * 1024 + 7);
+    const big = new S3EncryptionClient({
+      client: aws.s3,
+      keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
+      format: "v2",
+      commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+      partSize: 5 * 1024 * 1024,
+      maxBufferBytes: 64 * 1024 * 1024,
+    });
+    await big.send(
+      new PutObjectCommand({ Bucket: aws.bucket, Key: "c/big.bin", Body: Readable.from([data]) }),
+    );
+    const got = await big.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/big.bin" }));
+    expect(Buffer.from(await got.Body.transformToByteArray()).equals(data)).toBe(true);
+  });
+
+  it("checks the encryption context on read, per request", async () => {
+    await client.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "c/ctx.txt", Body: "x" }), {
+      encryptionContext: { app: "payroll" },
+    });
+    await expect(
+      client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/ctx.txt" })),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+    });
+    const ok = await client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/ctx.txt" }), {
+      encryptionContext: { app: "payroll" },
+    });
+    expect(await ok.Body.transformToString()).toBe("x");
+  });
+
+  it("passes other commands through and deletes instruction files with objects", async () => {
+    await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "c/del.bin.instruction", Body: "{}" }));
+    await client.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "c/del.bin", Body: "bye" }));
+    await client.send(new DeleteObjectCommand({ Bucket: aws.bucket, Key: "c/del.bin" }));
+    const list = await client.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: "c/del" }));
+    expect(list.KeyCount ?? 0).toBe(0);
+  });
+
+  it("Precondition: multipart commands go through PutObject, which encrypts and splits the body itself", async () => {
+    await expect(
+      client.send(new CreateMultipartUploadCommand({ Bucket: aws.bucket, Key: "c/m" })),
+    ).rejects.toThrow(/PutObjectCommand/);
+  });
+
+  it("Precondition: GetObject through the encryption client reads whole objects", async () => {
+    await expect(
+      client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/a.txt", Range: "bytes=0-3" })),
+    ).rejects.toThrow(/ranged/);
+  });
+});

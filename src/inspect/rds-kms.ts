@@ -40,6 +40,8 @@ interface KeyMetadata {
   KeyManager?: string;
 }
 
+const KEY_ARN = /^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
 /** Region of a KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`). */
 export function regionOfKmsArn(arn: string | undefined): string | undefined {
   const parts = arn?.split(":");
@@ -79,6 +81,17 @@ function keyFindings(meta: KeyMetadata, input: RdsKmsCheckInput, keyRegion: stri
         "error",
         `KMS key ${input.kmsKeyId} is AWS managed; RDS native backup/restore does not accept the default keys`,
         { fix: "use a customer managed key and re-upload" },
+      ),
+    );
+  }
+  /* Precondition: the key is named by its key ARN, the form @kms_master_key_arn takes. */
+  if (!KEY_ARN.test(input.kmsKeyId)) {
+    out.push(
+      finding(
+        FindingCodes.RDS_KEY_NOT_ARN,
+        "warning",
+        `${input.kmsKeyId} is not a key ARN; rds_restore_database takes @kms_master_key_arn in the form arn:aws:kms:<region>:<account>:key/<key-id>`,
+        { fix: meta.Arn ? `pass @kms_master_key_arn='${meta.Arn}'` : "pass the key ARN" },
       ),
     );
   }

@@ -149,6 +149,79 @@ describe("verifyObject against moto_server: classification", () => {
     expect(r.deep?.decrypted).toBe(true);
   });
 
+  it("classifies the published vectors (Ruby V1 AES, Ruby V2 kms GCM, Go V3 kms+context) stored in moto", async () => {
+    const vectors: [string, Record<string, string>, string, object][] = [
+      [
+        "vectors/ruby-v1",
+        {
+          "x-amz-key": "gX+a4JQYj7FP0y5TAAvxTz4e2l0DvOItbXByml/NPtKQcUlsoGHoYR/T0TuYHcNj",
+          "x-amz-iv": "TO5mQgtOzWkTfoX4RE5tsA==",
+          "x-amz-matdesc": "{}",
+        },
+        "JIgXCTXpeQerPLiU6dVL4Q==",
+        { format: "v1", wrappedKeyLength: 48, v1WrapGuess: "aes", ciphertextLength: 16 },
+      ],
+      [
+        "vectors/ruby-v2-kms-gcm",
+        {
+          "x-amz-wrap-alg": "kms",
+          "x-amz-cek-alg": "AES/GCM/NoPadding",
+          "x-amz-iv": "XujE1oWCO83rw1PU",
+          "x-amz-key-v2": Buffer.from("encrypted-object-key").toString("base64"),
+          "x-amz-matdesc": '{"kms_cmk_id":"kms-key-id"}',
+          "x-amz-tag-len": "128",
+        },
+        "ZpPUtKX0PPupGaE0o7FbJw2Ov53MXfqenLA=",
+        {
+          format: "v2",
+          wrapAlgorithm: "kms",
+          ivLength: 12,
+          plaintextLength: 10,
+          encryptionContext: { kms_cmk_id: "kms-key-id" },
+        },
+      ],
+      [
+        "vectors/go-v3",
+        {
+          "x-amz-3": "8gSzlk7giyfFbLPUVgoVjvQebI1827jp8lDkO+n2chsiSoegx1sjm8NdPk0Bl70I",
+          "x-amz-c": "115",
+          "x-amz-d": "6JOSx47RkdyfciJkNauuC4RpkMcWZY4a+i1RzQ==",
+          "x-amz-i": "sE9zLb4tsEBJkvEhLMZFxMj9oZJBbQ6ZOgOqHA==",
+          "x-amz-t": '{"aws:x-amz-cek-alg":"115"}',
+          "x-amz-w": "12",
+        },
+        Buffer.from(
+          "2d4ff4dafe27f69f628872d82b5a1002ed1a21b8485d532bd8159f6487945b3641af5865fc0a029a3650053600c6d213625b9a0cc9c239577c09f3423dedc5641e88b6835824417c",
+          "hex",
+        ).toString("base64"),
+        {
+          format: "v3",
+          wrapAlgorithm: "kms+context",
+          messageIdLength: 28,
+          commitmentLength: 28,
+          plaintextLength: 56,
+        },
+      ],
+    ];
+    for (const [key, metadata, body, details] of vectors) {
+      await aws.s3.send(
+        new PutObjectCommand({
+          Bucket: aws.bucket,
+          Key: key,
+          Body: Buffer.from(body, "base64"),
+          Metadata: metadata,
+        }),
+      );
+      const r = await verify(key);
+      expect(r.ok, key).toBe(true);
+      expect(
+        r.findings.filter((f) => f.severity !== "info"),
+        key,
+      ).toEqual([]);
+      expect(r.clientSide, key).toMatchObject(details);
+    }
+  });
+
   it("reports an unreadable object as OBJECT_READ_FAILED", async () => {
     const r = await verify("does-not-exist");
     expect(r.ok).toBe(false);

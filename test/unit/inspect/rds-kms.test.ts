@@ -93,6 +93,17 @@ describe("checkRdsKms", () => {
     expect(r.findings[0]?.message).toContain("different KMS key");
   });
 
+  it("the key is named by its key ARN, the form @kms_master_key_arn takes", async () => {
+    const r = await checkRdsKms({
+      kms: fakeKms(GOOD),
+      kmsKeyId: "alias/rds",
+      bucketRegion: "eu-west-1",
+      encryptedDataKey: blob,
+    });
+    expect(r.findings.map((f) => [f.code, f.severity])).toEqual([[FindingCodes.RDS_KEY_NOT_ARN, "warning"]]);
+    expect(r.findings[0]?.fix).toBe(`pass @kms_master_key_arn='${ARN}'`);
+  });
+
   it("reads the region of a KMS key ARN", () => {
     expect(regionOfKmsArn(ARN)).toBe("eu-west-1");
     expect(regionOfKmsArn("alias/x")).toBeUndefined();

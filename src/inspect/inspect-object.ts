@@ -105,7 +105,9 @@ function resolveMetadata(
         FindingCodes.NOT_CLIENT_SIDE_ENCRYPTED,
         "error",
         `no S3 client-side encryption metadata (${Keys.KEY_V1}, ${Keys.KEY_V2} or ${Keys.V3_KEY}) on the object` +
-          (lookup ? ` and no ${INSTRUCTION_NAME}` : ""),
+          (lookup
+            ? ` and no ${INSTRUCTION_NAME}`
+            : ` (an instruction file ${INSTRUCTION_NAME}, if any, was not supplied)`),
         { fix: "upload it with s3-cse (or an S3 Encryption Client)" },
       ),
     );

@@ -131,7 +131,7 @@ describe("s3-cse verify", () => {
     });
   });
 
-  it("--rds needs --kms-key-id (usage error, exit 2)", async () => {
+  it("--rds names the key RDS will use (--kms-key-id): usage error, exit 2", async () => {
     const r = await cli(`s3://${aws.bucket}/backups/log.bak`, "--rds");
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--kms-key-id");

@@ -421,7 +421,7 @@ describe("verifyObject against moto_server: RDS readiness", () => {
 });
 
 describe("verifyObject against moto_server: deep checks", () => {
-  it("flags a decrypted object that is not a SQL Server backup (error with --rds, info without)", async () => {
+  it("the decrypted head is a SQL Server backup (MTF TAPE block) when one is expected: error with --rds, info without", async () => {
     const withRds = await verify("small-rds", { rds: { kmsKeyId: aws.keyArn }, deep: true });
     const f = withRds.findings.find((x) => x.code === FindingCodes.NOT_A_SQL_SERVER_BACKUP);
     expect(f?.severity).toBe("error");

@@ -222,6 +222,24 @@ describe("verifyObject against moto_server: classification", () => {
     }
   });
 
+  it("reports the part count of a multipart upload", async () => {
+    const keyring = new KmsKeyring({ client: aws.kms, keyId: aws.keyArn });
+    const body = randomBytes(11 * 1024 * 1024);
+    await encryptAndUpload({
+      s3: aws.s3,
+      bucket: aws.bucket,
+      key: "multipart.bak",
+      source: Readable.from([body]),
+      contentLength: body.length,
+      keyring,
+      format: "rds",
+      partSize: 5 * 1024 * 1024,
+    });
+    const r = await verify("multipart.bak");
+    expect(r.clientSide).toMatchObject({ format: "v1", partCount: 3, plaintextLength: body.length });
+    expect(r.ok).toBe(true);
+  });
+
   it("reports an unreadable object as OBJECT_READ_FAILED", async () => {
     const r = await verify("does-not-exist");
     expect(r.ok).toBe(false);

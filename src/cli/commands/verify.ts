@@ -60,7 +60,10 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
         "the KMS key (ARN) RDS will be given as @kms_master_key_arn; also used by --deep",
       )
       .option("--deep", "decrypt the whole object (nothing is written) and check it is a SQL Server backup")
-      .option("--compare <file>", "with --deep: the plaintext SHA-256 must equal this local file's"),
+      .option(
+        "--compare <file>",
+        "decrypt fully (implies --deep); the plaintext SHA-256 must equal this local file's",
+      ),
   ).action(async (s3url: string, opts: VerifyOptions) => {
     const location = parseS3Url(s3url, { allowPrefix: true });
     const isPrefix = location.key === "" || location.key.endsWith("/");

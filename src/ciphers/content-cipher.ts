@@ -1,8 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { AlgorithmSuite } from "../codec/algorithm-suites.js";
 import { DATA_KEY_LENGTH, MESSAGE_ID_LENGTH } from "../codec/algorithm-suites.js";
 import { ErrorCodes, S3CseError, SecurityError } from "../errors.js";
 import { deriveCommittedKeys, V3_FIXED_IV, V3_SUITE_ID_BYTES, verifyCommitment } from "./key-commitment.js";
+
+/** Data-key lengths a non-committing suite may be read with. */
+export const LEGACY_DATA_KEY_LENGTHS: readonly number[] = [16, 24, 32];
 
 /**
  * What a content cipher needs: for V1/V2 the data key and IV; for V3 the data key and the
@@ -27,20 +30,27 @@ export interface ContentDecryptor {
   final(): Buffer[];
 }
 
-interface CipherParams {
-  algorithm: "aes-256-cbc" | "aes-256-gcm";
+type AesBits = 128 | 192 | 256;
+
+export interface CipherParams {
+  algorithm: `aes-${AesBits}-cbc` | `aes-${AesBits}-gcm`;
   key: Uint8Array;
   iv: Uint8Array;
   aad?: Uint8Array;
 }
 
-function cipherParams(key: ContentKey, verifyStoredCommitment?: Uint8Array): CipherParams {
+/** Resolves the AES algorithm, key and IV for a content key (V3: derived key, checked commitment). */
+export function contentCipherParams(key: ContentKey, verifyStoredCommitment?: Uint8Array): CipherParams {
   const { suite, dataKey } = key;
-  /* Precondition: data keys are 256-bit. */
-  if (dataKey.length !== DATA_KEY_LENGTH) {
+  // Writers always use 256-bit data keys. Legacy writers could produce 128/192-bit ones (the
+  // aws-sdk-go TestGetObjectCBC vector has a 16-byte key; Java's RSA-OAEP pseudo key allows 16/24/32),
+  // so non-committing suites read them; V3 is 256-bit only.
+  /* Precondition: data keys are 256-bit (16 or 24 bytes also allowed for non-committing suites). */
+  const allowed = suite.keyCommitting ? [DATA_KEY_LENGTH] : LEGACY_DATA_KEY_LENGTHS;
+  if (!allowed.includes(dataKey.length)) {
     throw new S3CseError(
       ErrorCodes.INVALID_ARGUMENT,
-      `data key must be ${DATA_KEY_LENGTH} bytes, got ${dataKey.length}`,
+      `data key must be ${allowed.join(", ")} bytes for ${suite.name}, got ${dataKey.length}`,
     );
   }
   if (suite.keyCommitting) {
@@ -57,7 +67,8 @@ function cipherParams(key: ContentKey, verifyStoredCommitment?: Uint8Array): Cip
   if (!("iv" in key) || key.iv.length !== suite.ivLength) {
     throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, `${suite.name} needs a ${suite.ivLength}-byte IV`);
   }
-  return { algorithm: suite.cipher === "cbc" ? "aes-256-cbc" : "aes-256-gcm", key: dataKey, iv: key.iv };
+  const bits = (dataKey.length * 8) as AesBits;
+  return { algorithm: `aes-${bits}-${suite.cipher}`, key: dataKey, iv: key.iv };
 }
 
 /** Fresh per-object randomness: a data key and either an IV (V1/V2) or a non-zero message id (V3). */
@@ -74,9 +85,9 @@ export function generateContentKey(
 }
 
 export function createContentEncryptor(key: ContentKey): ContentEncryptor {
-  const p = cipherParams(key);
-  if (p.algorithm === "aes-256-gcm") {
-    const cipher = createCipheriv(p.algorithm, p.key, p.iv, { authTagLength: 16 });
+  const p = contentCipherParams(key);
+  if (p.algorithm.endsWith("gcm")) {
+    const cipher = createCipheriv(p.algorithm as CipherGCMTypes, p.key, p.iv, { authTagLength: 16 });
     if (p.aad) cipher.setAAD(p.aad);
     return {
       update: (chunk) => cipher.update(chunk),
@@ -102,8 +113,8 @@ export function createContentDecryptor(key: ContentKey, storedCommitment?: Uint8
       "V3 decryption requires the stored commitment (x-amz-d)",
     );
   }
-  const p = cipherParams(key, storedCommitment);
-  return p.algorithm === "aes-256-gcm" ? gcmDecryptor(p) : cbcDecryptor(p);
+  const p = contentCipherParams(key, storedCommitment);
+  return p.algorithm.endsWith("gcm") ? gcmDecryptor(p) : cbcDecryptor(p);
 }
 
 function cbcDecryptor(p: CipherParams): ContentDecryptor {
@@ -139,7 +150,7 @@ const TAG = 16;
 
 /** GCM: the last 16 bytes of the body are the tag, so the decryptor always holds them back. */
 function gcmDecryptor(p: CipherParams): ContentDecryptor {
-  const decipher = createDecipheriv("aes-256-gcm", p.key, p.iv, { authTagLength: TAG });
+  const decipher = createDecipheriv(p.algorithm as CipherGCMTypes, p.key, p.iv, { authTagLength: TAG });
   if (p.aad) decipher.setAAD(p.aad);
   let tail = Buffer.alloc(0);
   return {

@@ -175,9 +175,11 @@ function decodeV2(m: Meta): V2ContentMetadata {
   }
   const tagLen = m[Keys.TAG_LEN];
   if (suite.cipher === "gcm") {
-    /* Precondition: V2 GCM objects carry x-amz-tag-len = 128. */
-    if (tagLen !== "128")
-      throw invalid(`${Keys.TAG_LEN} must be "128" for AES/GCM (found ${tagLen ?? "none"})`);
+    // The spec says MUST; Java requires it, but the Go clients read objects without it (their
+    // published kms+context vector has none). The tag is always 16 bytes, so absence is harmless.
+    /* Precondition: V2 GCM objects carry no x-amz-tag-len or x-amz-tag-len = 128. */
+    if (tagLen !== undefined && tagLen !== "128")
+      throw invalid(`${Keys.TAG_LEN} must be "128" for AES/GCM (found "${tagLen}")`);
   } else if (tagLen !== undefined) {
     /* Precondition: V2 CBC objects carry no x-amz-tag-len. */
     throw invalid(`${Keys.TAG_LEN} must be absent for AES/CBC`);

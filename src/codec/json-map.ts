@@ -24,6 +24,21 @@ export function decodeRfc2047(value: string): string {
   });
 }
 
+/**
+ * S3's "double encoding" (spec §2): a non-ASCII metadata value is sent as UTF-8 bytes, which S3
+ * reads as ISO-8859-1 characters and returns as an RFC 2047 `=?UTF-8?B?…?=` word of *those*
+ * characters. After MIME decoding, every run of U+0080–U+00FF characters is therefore the
+ * original UTF-8 byte sequence; Java's `decodeS3CustomEncoding` re-reads it as UTF-8, and so
+ * does this. A run that is not valid UTF-8 is left as it is (Java would emit U+FFFD).
+ */
+export function decodeS3MetadataValue(value: string): string {
+  if (!isRfc2047Encoded(value)) return value;
+  return decodeRfc2047(value).replace(/[\u0080-\u00ff]+/g, (run) => {
+    const repaired = Buffer.from(run, "latin1").toString("utf8");
+    return repaired.includes("\ufffd") ? run : repaired;
+  });
+}
+
 /** True if the value carries RFC 2047 encoded words. */
 export function isRfc2047Encoded(value: string): boolean {
   return /=\?[^?]+\?[BbQq]\?[^?]*\?=/.test(value);
@@ -34,7 +49,7 @@ export function parseStringMap(value: string | undefined, what: string): StringM
   if (value === undefined || value.trim() === "") return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decodeRfc2047(value));
+    parsed = JSON.parse(decodeS3MetadataValue(value));
   } catch (cause) {
     throw new FormatError(ErrorCodes.INVALID_METADATA, `${what} is not valid JSON`, { cause });
   }

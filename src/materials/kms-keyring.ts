@@ -1,3 +1,4 @@
+import { LEGACY_DATA_KEY_LENGTHS } from "../ciphers/content-cipher.js";
 import { DATA_KEY_LENGTH } from "../codec/algorithm-suites.js";
 import type { StringMap } from "../codec/json-map.js";
 import { stringMapsEqual } from "../codec/json-map.js";
@@ -5,6 +6,8 @@ import { LEGACY_KMS_CMK_ID_KEY, RESERVED_CEK_ALG_CONTEXT_KEY } from "../codec/me
 import { ErrorCodes, KeyringError, SecurityError, UsageError } from "../errors.js";
 import type { Keyring, UnwrapRequest, WrappedDataKey, WrapRequest } from "./keyring.js";
 import { DecryptCommand, GenerateDataKeyCommand, type KmsClientLike, kmsError } from "./kms-client.js";
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 export interface KmsKeyringOptions {
   client: KmsClientLike;
@@ -49,6 +52,10 @@ export class KmsKeyring implements Keyring {
       /* Precondition: the caller's encryption context must not use the reserved key aws:x-amz-cek-alg. */
       if (Object.hasOwn(request.encryptionContext, RESERVED_CEK_ALG_CONTEXT_KEY)) {
         throw new UsageError(`encryption context key "${RESERVED_CEK_ALG_CONTEXT_KEY}" is reserved`);
+      }
+      /* Precondition: encryption context entries are printable US-ASCII (S3 would double-encode anything else). */
+      if (!Object.entries(request.encryptionContext).every(([k, v]) => PRINTABLE_ASCII.test(k + v))) {
+        throw new UsageError("encryption context keys and values must be printable US-ASCII");
       }
       context = {
         ...request.encryptionContext,
@@ -134,11 +141,13 @@ export class KmsKeyring implements Keyring {
     } catch (err) {
       throw kmsError("Decrypt", this.keyId, err);
     }
-    /* Precondition: the unwrapped data key is 32 bytes. */
-    if (out.Plaintext?.length !== DATA_KEY_LENGTH) {
+    // Legacy writers could ask KMS for AES_128 keys (the aws-sdk-go TestGetObjectCBC vector); V3 is 256-bit only.
+    const allowed = m.suite.keyCommitting ? [DATA_KEY_LENGTH] : LEGACY_DATA_KEY_LENGTHS;
+    /* Precondition: the unwrapped data key is 32 bytes (16 or 24 also for non-committing suites). */
+    if (!out.Plaintext || !allowed.includes(out.Plaintext.length)) {
       throw new KeyringError(
         ErrorCodes.KEYRING_FAILURE,
-        "KMS Decrypt returned a data key that is not 32 bytes",
+        `KMS Decrypt returned a data key of ${out.Plaintext?.length ?? 0} bytes; ${m.suite.name} needs ${allowed.join(", ")}`,
       );
     }
     return out.Plaintext;

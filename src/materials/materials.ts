@@ -6,6 +6,7 @@ import {
   ALG_AES_256_CBC_IV16_NO_KDF,
   ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
+  DATA_KEY_LENGTH,
 } from "../codec/algorithm-suites.js";
 import type { ContentMetadata } from "../codec/content-metadata.js";
 import { V3_WRAP_CODES, type V3WrapAlgorithm } from "../codec/content-metadata.js";
@@ -50,6 +51,13 @@ export async function prepareEncryption(
   const suite = suiteForWriteFormat(format);
   const generation = format === "rds" ? "v1" : format;
   const wrapped = await keyring.generateDataKey({ format: generation, suite, encryptionContext, signal });
+  /* Precondition: keyrings return 256-bit data keys for new objects. */
+  if (wrapped.dataKey?.length !== DATA_KEY_LENGTH) {
+    throw new KeyringError(
+      ErrorCodes.KEYRING_FAILURE,
+      `${keyring.description} returned a ${wrapped.dataKey?.length ?? 0}-byte data key; new objects need ${DATA_KEY_LENGTH}`,
+    );
+  }
   const contentKey = generateContentKey(suite, wrapped.dataKey);
   const common = {
     suite,

@@ -94,3 +94,25 @@ export function assertWriteAllowed(format: "v1" | "v2" | "v3", policy: Commitmen
     );
   }
 }
+
+/**
+ * Ranged reads (spec §6.1) cannot check a GCM tag: a V2/V3 range is decrypted with AES-CTR and is
+ * unauthenticated. They need an explicit `allowUnauthenticatedRanges`, on top of everything
+ * {@link assertReadAllowed} requires. (Java gates ranged GETs on its legacy-unauthenticated switch.)
+ */
+export function assertRangedReadAllowed(
+  metadata: ContentMetadata,
+  policy: ReadPolicy,
+  allowUnauthenticatedRanges: boolean,
+): void {
+  assertReadAllowed(metadata, policy);
+  /* Precondition: ranged reads of GCM objects need allowUnauthenticatedRanges. */
+  if (metadata.suite.cipher === "gcm" && !allowUnauthenticatedRanges) {
+    throw new LegacyModeError(
+      `a byte range of a ${metadata.format.toUpperCase()} AES-GCM object is decrypted without checking its authentication tag ` +
+        "(the tag covers the whole object), so altered bytes would go undetected; to read ranges anyway pass " +
+        "{ allowUnauthenticatedRanges: true } (library), or download the whole object to have it authenticated",
+      "allowUnauthenticatedRanges",
+    );
+  }
+}

@@ -1,16 +1,9 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { addAbortSignal, Readable } from "node:stream";
-import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { createContentEncryptor } from "../ciphers/content-cipher.js";
-import type { ContentMetadata } from "../codec/content-metadata.js";
-import { encodeContentMetadata } from "../codec/encode.js";
-import type { StringMap } from "../codec/json-map.js";
-import { ALL_S3EC_KEYS } from "../codec/metadata-keys.js";
 import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../errors.js";
-import type { Keyring } from "../materials/keyring.js";
-import { prepareEncryption, suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
+import { prepareEncryption, suiteForWriteFormat } from "../materials/materials.js";
 import { type EncryptedPart, encryptParts } from "../pipeline/encrypt-parts.js";
+import { type PlacedMetadata, placeContentMetadata, putInstructionFile } from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { uploadParts } from "./multipart-engine.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
@@ -18,73 +11,14 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
-  type S3ClientLike,
   s3Error,
 } from "./s3-commands.js";
-
-export interface UploadProgress {
-  /** Plaintext bytes read from the source so far. */
-  readonly bytesRead: number;
-  /** Ciphertext bytes S3 has acknowledged. */
-  readonly bytesUploaded: number;
-  readonly partsDone: number;
-  /** Plaintext size, when known. */
-  readonly totalBytes: number | undefined;
-}
-
-/** Extra PutObject / CreateMultipartUpload parameters passed through unchanged. */
-export type ObjectParams = Pick<
-  PutObjectCommandInput,
-  | "ContentType"
-  | "CacheControl"
-  | "StorageClass"
-  | "Tagging"
-  | "ServerSideEncryption"
-  | "SSEKMSKeyId"
-  | "ExpectedBucketOwner"
->;
-
-export interface EncryptAndUploadOptions {
-  s3: S3ClientLike;
-  bucket: string;
-  key: string;
-  /** Plaintext. A `Readable` or any async iterable of bytes; read once, pull-based. */
-  source: AsyncIterable<Uint8Array | string>;
-  keyring: Keyring;
-  /** `rds` (V1 CBC, what RDS restores), `v2` (GCM) or `v3` (key-committing GCM). */
-  format: WriteFormat;
-  /** KMS encryption context (v2/v3 only). */
-  encryptionContext?: StringMap;
-  /** Plaintext length, when known: sizes parts, fills x-amz-unencrypted-content-length, and is verified at the end. */
-  contentLength?: number;
-  /** Bytes per part (multiple of 16, 5 MiB–5 GiB). Default: 16 MiB, grown so the object fits in 10,000 parts. */
-  partSize?: number;
-  /** Parts in flight at once (default 4). */
-  concurrency?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: UploadProgress) => void;
-  /** Additional user metadata; must not use S3 Encryption Client key names. */
-  metadata?: Record<string, string>;
-  objectParams?: ObjectParams;
-}
-
-export interface UploadResult {
-  readonly bucket: string;
-  readonly key: string;
-  readonly format: WriteFormat;
-  /** Plaintext bytes. */
-  readonly bytes: number;
-  readonly ciphertextBytes: number;
-  /** 0 for a single PutObject. */
-  readonly parts: number;
-  readonly partSize: number;
-  /** The S3EC metadata written (names without `x-amz-meta-`). */
-  readonly metadata: Record<string, string>;
-  readonly etag: string | undefined;
-  readonly versionId: string | undefined;
-}
-
-export const DEFAULT_CONCURRENCY = 4;
+import {
+  DEFAULT_CONCURRENCY,
+  type EncryptAndUploadOptions,
+  type UploadResult,
+  validateUploadOptions,
+} from "./upload-options.js";
 
 /**
  * Encrypts `source` chunk by chunk and uploads it: one PutObject if it fits in one part,
@@ -93,10 +27,11 @@ export const DEFAULT_CONCURRENCY = 4;
  */
 export async function encryptAndUpload(options: EncryptAndUploadOptions): Promise<UploadResult> {
   const { s3, bucket, key, format, signal } = options;
-  validate(options);
+  validateUploadOptions(options);
   const suite = suiteForWriteFormat(format);
   const partSize = choosePartSize(options.contentLength, options.partSize);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const placement = options.metadataPlacement ?? "object";
   throwIfAborted(signal);
 
   // Cancelling destroys a stream source, so a read that is waiting for data ends at once.
@@ -141,7 +76,9 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
 
   if (first.value.last) {
     assertLength(options.contentLength, bytesRead);
-    const metadata = encodeMetadata(materials.metadata, bytesRead);
+    const placed = placeContentMetadata(materials.metadata, bytesRead, placement);
+    const instructionFileKey = await writeInstructionFile(options, placed);
+    const metadata = placed.objectMetadata;
     let out: { ETag?: string; VersionId?: string };
     try {
       out = await s3.send(
@@ -159,12 +96,15 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     bytesUploaded = first.value.body.length;
     partsDone = 1;
     report();
-    return result(options, partSize, bytesRead, bytesUploaded, 0, metadata, out);
+    return result(options, partSize, bytesRead, bytesUploaded, 0, placed, out, instructionFileKey);
   }
 
-  const metadata = encodeMetadata(materials.metadata, options.contentLength);
+  const placed = placeContentMetadata(materials.metadata, options.contentLength, placement);
+  const metadata = placed.objectMetadata;
   let uploadId: string;
+  let instructionFileKey: string | undefined;
   try {
+    instructionFileKey = await writeInstructionFile(options, placed);
     const created = await s3.send(
       new CreateMultipartUploadCommand({ ...common, Metadata: { ...options.metadata, ...metadata } }),
       {
@@ -208,73 +148,22 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     } catch (err) {
       throw s3Error("CompleteMultipartUpload", bucket, key, err);
     }
-    return result(options, partSize, bytesRead, bytesUploaded, completed.length, metadata, out);
+    return result(
+      options,
+      partSize,
+      bytesRead,
+      bytesUploaded,
+      completed.length,
+      placed,
+      out,
+      instructionFileKey,
+    );
   } catch (err) {
     closeSource();
     const first =
       signal?.aborted && !(err instanceof S3CseError) ? new AbortError(undefined, { cause: err }) : err;
     throw await abortMultipartUpload(s3, bucket, key, uploadId, first);
   }
-}
-
-/** Reads a file and uploads it encrypted: size known, so the metadata carries the plaintext length. */
-export async function encryptAndUploadFile(
-  options: Omit<EncryptAndUploadOptions, "source" | "contentLength"> & { file: string },
-): Promise<UploadResult> {
-  let size: number;
-  try {
-    const st = await stat(options.file);
-    /* Precondition: the source path is a regular file. */
-    if (!st.isFile()) throw new UsageError(`${options.file} is not a regular file`);
-    size = st.size;
-  } catch (err) {
-    if (err instanceof S3CseError) throw err;
-    throw new TransferError(ErrorCodes.IO_FAILURE, `cannot read ${options.file}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  const source = createReadStream(options.file, { highWaterMark: 1024 * 1024 });
-  const { file: _file, ...rest } = options;
-  try {
-    return await encryptAndUpload({ ...rest, source, contentLength: size });
-  } catch (err) {
-    throw ioWrapped(err, options.file);
-  } finally {
-    source.destroy();
-  }
-}
-
-function ioWrapped(err: unknown, file: string): unknown {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (err instanceof S3CseError || typeof code !== "string") return err;
-  return new TransferError(ErrorCodes.IO_FAILURE, `reading ${file} failed: ${(err as Error).message}`, {
-    cause: err,
-  });
-}
-
-function validate(o: EncryptAndUploadOptions): void {
-  /* Precondition: bucket and key are non-empty. */
-  if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
-  /* Precondition: concurrency is a positive integer. */
-  if (
-    o.concurrency !== undefined &&
-    (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
-  ) {
-    throw new UsageError(`concurrency must be an integer from 1 to 64, got ${o.concurrency}`);
-  }
-  /* Precondition: contentLength, when given, is a non-negative integer. */
-  if (o.contentLength !== undefined && (!Number.isSafeInteger(o.contentLength) || o.contentLength < 0)) {
-    throw new UsageError(`contentLength must be a non-negative integer, got ${o.contentLength}`);
-  }
-  const suite = suiteForWriteFormat(o.format);
-  if (o.contentLength !== undefined && o.contentLength > suite.maxPlaintextLength) {
-    throw new UsageError(
-      `${o.format} (${suite.name}) can encrypt at most ${suite.maxPlaintextLength} bytes per object; this source has ${o.contentLength}`,
-    );
-  }
-  /* Precondition: extra user metadata does not use S3 Encryption Client key names. */
-  const clash = Object.keys(o.metadata ?? {}).filter((k) => ALL_S3EC_KEYS.includes(k.toLowerCase()));
-  if (clash.length > 0) throw new UsageError(`metadata keys reserved for encryption: ${clash.join(", ")}`);
 }
 
 /* Precondition: the bytes read equal the declared plaintext length. */
@@ -287,9 +176,19 @@ function assertLength(expected: number | undefined, actual: number): void {
   }
 }
 
-function encodeMetadata(cm: ContentMetadata, plaintextLength: number | undefined): Record<string, string> {
-  if (cm.format === "v3" || plaintextLength === undefined) return encodeContentMetadata(cm);
-  return encodeContentMetadata({ ...cm, unencryptedContentLength: plaintextLength });
+async function writeInstructionFile(
+  o: EncryptAndUploadOptions,
+  placed: PlacedMetadata,
+): Promise<string | undefined> {
+  if (!placed.instructionFile) return undefined;
+  return putInstructionFile({
+    s3: o.s3,
+    bucket: o.bucket,
+    key: o.key,
+    entries: placed.instructionFile,
+    signal: o.signal,
+    expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
+  });
 }
 
 async function* checkedParts(
@@ -325,8 +224,9 @@ function result(
   bytes: number,
   ciphertextBytes: number,
   parts: number,
-  metadata: Record<string, string>,
+  placed: PlacedMetadata,
   out: { ETag?: string; VersionId?: string },
+  instructionFileKey: string | undefined,
 ): UploadResult {
   return {
     bucket: o.bucket,
@@ -336,8 +236,11 @@ function result(
     ciphertextBytes,
     parts,
     partSize,
-    metadata,
+    metadata: { ...placed.objectMetadata, ...placed.instructionFile },
+    ...(instructionFileKey ? { instructionFileKey } : {}),
     etag: out.ETag,
     versionId: out.VersionId,
   };
 }
+
+export * from "./upload-options.js";

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { downloadToFile } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
-import { encryptAndUpload, encryptAndUploadFile } from "../../src/transfer/upload.js";
+import { encryptAndUpload } from "../../src/transfer/upload.js";
+import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import { recordingClient } from "../support/recording-client.js";
 

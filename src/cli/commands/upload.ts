@@ -4,12 +4,8 @@ import { UsageError } from "../../errors.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { parseByteSize } from "../../transfer/part-size.js";
-import {
-  encryptAndUpload,
-  encryptAndUploadFile,
-  type UploadProgress,
-  type UploadResult,
-} from "../../transfer/upload.js";
+import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
+import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";
@@ -24,6 +20,14 @@ interface UploadOptions extends CommonOptions {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * stdin itself (not a wrapper around it): cancelling destroys the stream the upload reads, so a
+ * pending read of a silent pipe cannot keep the process alive after Ctrl-C.
+ */
+function stdinSource(io: CliIo): Readable {
+  return io.stdin instanceof Readable ? io.stdin : Readable.from(io.stdin as AsyncIterable<Buffer>);
+}
 
 export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addCommonOptions(
@@ -75,7 +79,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
     try {
       result =
         file === "-"
-          ? await encryptAndUpload({ ...common, source: Readable.from(io.stdin as AsyncIterable<Buffer>) })
+          ? await encryptAndUpload({ ...common, source: stdinSource(io) })
           : await encryptAndUploadFile({ ...common, file });
     } finally {
       progress.stop();

@@ -1,79 +1,129 @@
-import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   ALG_AES_256_CBC_IV16_NO_KDF,
   ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
 } from "../../../src/codec/algorithm-suites.js";
-import type { ContentMetadata, WrapAlgorithm } from "../../../src/codec/content-metadata.js";
-import { ErrorCodes, LegacyModeError } from "../../../src/errors.js";
-import { assertReadAllowed, resolveReadPolicy } from "../../../src/materials/policy.js";
+import type { ContentMetadata } from "../../../src/codec/content-metadata.js";
+import { ErrorCodes } from "../../../src/errors.js";
+import {
+  assertRangedReadAllowed,
+  assertReadAllowed,
+  assertWriteAllowed,
+  type CommitmentPolicy,
+  resolveReadPolicy,
+} from "../../../src/materials/policy.js";
 
-const common = { encryptedDataKey: randomBytes(10), materialsDescription: {} };
-const v1: ContentMetadata = {
-  format: "v1",
-  suite: ALG_AES_256_CBC_IV16_NO_KDF,
-  iv: randomBytes(16),
-  ...common,
-};
-const v2 = (wrap: WrapAlgorithm, cbc = false): ContentMetadata => ({
-  format: "v2",
-  suite: cbc ? ALG_AES_256_CBC_IV16_NO_KDF : ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
-  wrapAlgorithm: wrap,
-  iv: randomBytes(cbc ? 16 : 12),
-  ...common,
-});
+const common = { encryptedDataKey: new Uint8Array(1), materialsDescription: {} };
 const v3: ContentMetadata = {
+  ...common,
   format: "v3",
   suite: ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   wrapAlgorithm: "kms+context",
-  messageId: randomBytes(28),
-  commitment: randomBytes(28),
+  messageId: new Uint8Array(28),
+  commitment: new Uint8Array(28),
+};
+const v2gcm: ContentMetadata = {
   ...common,
+  format: "v2",
+  suite: ALG_AES_256_GCM_IV12_TAG16_NO_KDF,
+  wrapAlgorithm: "kms+context",
+  iv: new Uint8Array(12),
+};
+const v2kms: ContentMetadata = { ...v2gcm, wrapAlgorithm: "kms" };
+const v1: ContentMetadata = {
+  ...common,
+  format: "v1",
+  suite: ALG_AES_256_CBC_IV16_NO_KDF,
+  iv: new Uint8Array(16),
 };
 
-describe("read policy", () => {
-  it("defaults to the official v4 clients' REQUIRE_ENCRYPT_REQUIRE_DECRYPT: V3 only", () => {
-    const p = resolveReadPolicy();
-    expect(() => assertReadAllowed(v3, p)).not.toThrow();
-    expect(() => assertReadAllowed(v2("kms+context"), p)).toThrow(
-      expect.objectContaining({ code: ErrorCodes.COMMITMENT_POLICY }),
-    );
-  });
+const code = (f: () => void) => {
+  try {
+    f();
+    return "ok";
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+};
 
-  it("Precondition: CBC content is readable only with legacy unauthenticated modes enabled", () => {
-    const err = (() => {
-      try {
-        assertReadAllowed(v1, resolveReadPolicy({ commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" }));
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toBeInstanceOf(LegacyModeError);
-    expect(err).toMatchObject({
-      code: ErrorCodes.LEGACY_MODE_REQUIRED,
-      flag: "--allow-legacy",
-      message: expect.stringMatching(/--allow-legacy/),
+describe("commitment policies (same meaning as the official clients, spec §7.1)", () => {
+  it("reads: REQUIRE_REQUIRE reads only V3; the ALLOW_DECRYPT policies read V2/V1 too", () => {
+    const policies: CommitmentPolicy[] = [
+      "FORBID_ENCRYPT_ALLOW_DECRYPT",
+      "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+      "REQUIRE_ENCRYPT_REQUIRE_DECRYPT",
+    ];
+    const table = policies.map((p) => {
+      const pol = resolveReadPolicy({ commitmentPolicy: p });
+      return [p, code(() => assertReadAllowed(v3, pol)), code(() => assertReadAllowed(v2gcm, pol))];
     });
+    expect(table).toEqual([
+      ["FORBID_ENCRYPT_ALLOW_DECRYPT", "ok", "ok"],
+      ["REQUIRE_ENCRYPT_ALLOW_DECRYPT", "ok", "ok"],
+      ["REQUIRE_ENCRYPT_REQUIRE_DECRYPT", "ok", ErrorCodes.COMMITMENT_POLICY],
+    ]);
   });
 
-  it("Precondition: legacy wrapping algorithms are readable only with legacy wrapping enabled", () => {
-    const p = resolveReadPolicy({ commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" });
-    expect(() => assertReadAllowed(v2("kms"), p)).toThrow(/legacy wrapping "kms".*--allow-legacy/);
-    expect(() => assertReadAllowed(v2("AESWrap"), p)).toThrow(/legacy wrapping/);
-    expect(() => assertReadAllowed(v2("kms+context"), p)).not.toThrow();
-    expect(() => assertReadAllowed(v2("kms"), { ...p, enableLegacyWrappingAlgorithms: true })).not.toThrow();
+  it("defaults to REQUIRE_ENCRYPT_REQUIRE_DECRYPT; allowLegacy relaxes it to ALLOW_DECRYPT and enables legacy modes", () => {
+    expect(resolveReadPolicy()).toEqual({
+      commitmentPolicy: "REQUIRE_ENCRYPT_REQUIRE_DECRYPT",
+      enableLegacyUnauthenticatedModes: false,
+      enableLegacyWrappingAlgorithms: false,
+    });
+    expect(resolveReadPolicy({ allowLegacy: true })).toEqual({
+      commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+      enableLegacyUnauthenticatedModes: true,
+      enableLegacyWrappingAlgorithms: true,
+    });
+    // An explicit policy wins over allowLegacy's relaxation.
+    expect(
+      resolveReadPolicy({ allowLegacy: true, commitmentPolicy: "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" })
+        .commitmentPolicy,
+    ).toBe("REQUIRE_ENCRYPT_REQUIRE_DECRYPT");
   });
 
-  it("Precondition: non-committing objects are readable only when the commitment policy allows decrypt", () => {
-    expect(() => assertReadAllowed(v2("AES/GCM"), resolveReadPolicy())).toThrow(
-      /require-encrypt-allow-decrypt/,
+  it("legacy switches: CBC needs unauthenticated modes, kms and V1 wraps need legacy wrapping; errors name --allow-legacy", () => {
+    const allow = resolveReadPolicy({ commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" });
+    expect(() => assertReadAllowed(v1, allow)).toThrow(/--allow-legacy/);
+    expect(() => assertReadAllowed(v2kms, allow)).toThrow(/legacy wrapping "kms".*--allow-legacy/);
+    expect(
+      code(() =>
+        assertReadAllowed(
+          v2kms,
+          resolveReadPolicy({
+            commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+            enableLegacyWrappingAlgorithms: true,
+          }),
+        ),
+      ),
+    ).toBe("ok");
+    expect(code(() => assertReadAllowed(v1, resolveReadPolicy({ allowLegacy: true })))).toBe("ok");
+  });
+
+  it("writes: FORBID writes V2 (not V3); REQUIRE_* write V3 (not V2); rds (V1) is this library's explicit RDS format", () => {
+    expect(code(() => assertWriteAllowed("v3", "FORBID_ENCRYPT_ALLOW_DECRYPT"))).toBe(
+      ErrorCodes.COMMITMENT_POLICY,
     );
+    expect(code(() => assertWriteAllowed("v2", "FORBID_ENCRYPT_ALLOW_DECRYPT"))).toBe("ok");
+    expect(code(() => assertWriteAllowed("v2", "REQUIRE_ENCRYPT_ALLOW_DECRYPT"))).toBe(
+      ErrorCodes.COMMITMENT_POLICY,
+    );
+    expect(code(() => assertWriteAllowed("v3", "REQUIRE_ENCRYPT_REQUIRE_DECRYPT"))).toBe("ok");
+    expect(code(() => assertWriteAllowed("v1", "REQUIRE_ENCRYPT_REQUIRE_DECRYPT"))).toBe("ok");
   });
+});
 
-  it("allowLegacy enables everything an RDS backup needs", () => {
-    const p = resolveReadPolicy({ allowLegacy: true });
-    expect(() => assertReadAllowed(v1, p)).not.toThrow();
-    expect(() => assertReadAllowed(v2("kms", true), p)).not.toThrow();
+describe("ranged reads", () => {
+  it("Precondition: ranged reads of GCM objects need allowUnauthenticatedRanges", () => {
+    const pol = resolveReadPolicy({ allowLegacy: true });
+    expect(() => assertRangedReadAllowed(v3, pol, false)).toThrow(/allowUnauthenticatedRanges: true/);
+    expect(() => assertRangedReadAllowed(v2gcm, pol, false)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.LEGACY_MODE_REQUIRED }),
+    );
+    expect(code(() => assertRangedReadAllowed(v3, resolveReadPolicy(), true))).toBe("ok");
+    // CBC is never authenticated; reading it (whole or ranged) already needs --allow-legacy.
+    expect(code(() => assertRangedReadAllowed(v1, pol, false))).toBe("ok");
+    expect(() => assertRangedReadAllowed(v1, resolveReadPolicy(), true)).toThrow(/--allow-legacy/);
   });
 });

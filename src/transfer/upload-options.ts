@@ -1,0 +1,106 @@
+import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
+import type { StringMap } from "../codec/json-map.js";
+import { ALL_S3EC_KEYS } from "../codec/metadata-keys.js";
+import { UsageError } from "../errors.js";
+import type { Keyring } from "../materials/keyring.js";
+import { suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
+import { assertPlacementAllowed, type MetadataPlacement } from "./instruction-file.js";
+import type { S3ClientLike } from "./s3-commands.js";
+
+export interface UploadProgress {
+  /** Plaintext bytes read from the source so far. */
+  readonly bytesRead: number;
+  /** Ciphertext bytes S3 has acknowledged. */
+  readonly bytesUploaded: number;
+  readonly partsDone: number;
+  /** Plaintext size, when known. */
+  readonly totalBytes: number | undefined;
+}
+
+/** Extra PutObject / CreateMultipartUpload parameters passed through unchanged. */
+export type ObjectParams = Pick<
+  PutObjectCommandInput,
+  | "ContentType"
+  | "CacheControl"
+  | "StorageClass"
+  | "Tagging"
+  | "ServerSideEncryption"
+  | "SSEKMSKeyId"
+  | "ExpectedBucketOwner"
+>;
+
+export interface EncryptAndUploadOptions {
+  s3: S3ClientLike;
+  bucket: string;
+  key: string;
+  /** Plaintext. A `Readable` or any async iterable of bytes; read once, pull-based. */
+  source: AsyncIterable<Uint8Array | string>;
+  keyring: Keyring;
+  /** `rds` (V1 CBC, what RDS restores), `v2` (GCM) or `v3` (key-committing GCM). */
+  format: WriteFormat;
+  /** KMS encryption context (v2/v3 only). */
+  encryptionContext?: StringMap;
+  /** Plaintext length, when known: sizes parts, fills x-amz-unencrypted-content-length, and is verified at the end. */
+  contentLength?: number;
+  /** Bytes per part (multiple of 16, 5 MiB–5 GiB). Default: 16 MiB, grown so the object fits in 10,000 parts. */
+  partSize?: number;
+  /** Parts in flight at once (default 4). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: UploadProgress) => void;
+  /** Additional user metadata; must not use S3 Encryption Client key names. */
+  metadata?: Record<string, string>;
+  objectParams?: ObjectParams;
+  /**
+   * `object` (default): encryption metadata in the object's user metadata. `instruction-file`:
+   * in `<key>.instruction` (written first, as the Java client does); not for the rds format.
+   */
+  metadataPlacement?: MetadataPlacement;
+}
+
+export interface UploadResult {
+  readonly bucket: string;
+  readonly key: string;
+  readonly format: WriteFormat;
+  /** Plaintext bytes. */
+  readonly bytes: number;
+  readonly ciphertextBytes: number;
+  /** 0 for a single PutObject. */
+  readonly parts: number;
+  readonly partSize: number;
+  /** The S3EC metadata written, on the object and in the instruction file (names without `x-amz-meta-`). */
+  readonly metadata: Record<string, string>;
+  /** Key of the instruction file, in instruction-file mode. */
+  readonly instructionFileKey?: string;
+  readonly etag: string | undefined;
+  readonly versionId: string | undefined;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/** Checks caller options before anything is read or sent. */
+export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+  /* Precondition: bucket and key are non-empty. */
+  if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
+  /* Precondition: concurrency is a positive integer. */
+  if (
+    o.concurrency !== undefined &&
+    (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
+  ) {
+    throw new UsageError(`concurrency must be an integer from 1 to 64, got ${o.concurrency}`);
+  }
+  /* Precondition: contentLength, when given, is a non-negative integer. */
+  if (o.contentLength !== undefined && (!Number.isSafeInteger(o.contentLength) || o.contentLength < 0)) {
+    throw new UsageError(`contentLength must be a non-negative integer, got ${o.contentLength}`);
+  }
+  assertPlacementAllowed(o.format, o.metadataPlacement ?? "object");
+  const suite = suiteForWriteFormat(o.format);
+  if (o.contentLength !== undefined && o.contentLength > suite.maxPlaintextLength) {
+    throw new UsageError(
+      `${o.format} (${suite.name}) can encrypt at most ${suite.maxPlaintextLength} bytes per object; this source has ${o.contentLength}`,
+    );
+  }
+  /* Precondition: extra user metadata does not use S3 Encryption Client key names. */
+  const clash = Object.keys(o.metadata ?? {}).filter((k) => ALL_S3EC_KEYS.includes(k.toLowerCase()));
+  if (clash.length > 0) throw new UsageError(`metadata keys reserved for encryption: ${clash.join(", ")}`);
+}

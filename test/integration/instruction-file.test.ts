@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KmsKeyring } from "../../src/materials/kms-keyring.js";
+import type { WriteFormat } from "../../src/materials/materials.js";
+import { openDecryptedStream } from "../../src/transfer/download.js";
+import { readObjectEncryption } from "../../src/transfer/object-metadata.js";
+import { MiB } from "../../src/transfer/part-size.js";
+import { getDecryptedRange } from "../../src/transfer/ranged-get.js";
+import { encryptAndUpload } from "../../src/transfer/upload.js";
+import { startTestAws, type TestAws } from "../support/aws.js";
+
+let aws: TestAws;
+let kms: KmsKeyring;
+beforeAll(async () => {
+  aws = await startTestAws();
+  kms = new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
+});
+afterAll(async () => {
+  await aws?.stop();
+});
+
+async function readAll(
+  key: string,
+  options: { allowLegacy?: boolean; encryptionContext?: Record<string, string> } = {},
+) {
+  const { stream } = await openDecryptedStream({
+    s3: aws.s3,
+    bucket: aws.bucket,
+    key,
+    keyring: kms,
+    ...options,
+  });
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe("instruction-file mode against moto_server", () => {
+  const cases: [WriteFormat, number, string[]][] = [
+    ["v3", 1000, ["x-amz-c", "x-amz-d", "x-amz-i"]],
+    ["v2", 1000, ["x-amz-unencrypted-content-length"]],
+    ["v3", 6 * MiB + 5, ["x-amz-c", "x-amz-d", "x-amz-i"]],
+  ];
+  for (const [format, size, onObject] of cases) {
+    it(`${format}, ${size} bytes: metadata in <key>.instruction, object keeps only ${onObject.join(", ")}`, async () => {
+      const plain = randomBytes(size);
+      const key = `instr/${format}-${size}`;
+      const result = await encryptAndUpload({
+        s3: aws.s3,
+        bucket: aws.bucket,
+        key,
+        source: Readable.from([plain]),
+        contentLength: size,
+        keyring: kms,
+        format,
+        encryptionContext: { tenant: "t1" },
+        metadataPlacement: "instruction-file",
+        partSize: 5 * MiB,
+      });
+      expect(result.instructionFileKey).toBe(`${key}.instruction`);
+      const head = await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: key }));
+      expect(Object.keys(head.Metadata ?? {}).sort()).toEqual([...onObject].sort());
+
+      const instr = await aws.s3.send(
+        new GetObjectCommand({ Bucket: aws.bucket, Key: `${key}.instruction` }),
+      );
+      expect(instr.Metadata).toEqual({ "x-amz-crypto-instr-file": "" });
+      const json = JSON.parse(await instr.Body!.transformToString()) as Record<string, string>;
+      const keyName = format === "v3" ? "x-amz-3" : "x-amz-key-v2";
+      expect(json[keyName]).toBeTruthy();
+      for (const k of onObject) if (k !== "x-amz-unencrypted-content-length") expect(json[k]).toBeUndefined();
+      const ctxKey = format === "v3" ? "x-amz-t" : "x-amz-matdesc";
+      expect(JSON.parse(json[ctxKey]!)).toMatchObject({ tenant: "t1" });
+
+      const resolved = await readObjectEncryption({ s3: aws.s3, bucket: aws.bucket, key });
+      expect(resolved.location.kind).toBe(format === "v3" ? "v3-instruction-file" : "instruction-file");
+      const opts = format === "v2" ? { allowLegacy: true } : {};
+      expect((await readAll(key, { ...opts, encryptionContext: { tenant: "t1" } })).equals(plain)).toBe(true);
+      const range = await getDecryptedRange({
+        s3: aws.s3,
+        bucket: aws.bucket,
+        key,
+        keyring: kms,
+        range: { start: 3, end: 40 },
+        allowUnauthenticatedRanges: true,
+        encryptionContext: { tenant: "t1" },
+        ...opts,
+      });
+      expect(range.equals(plain.subarray(3, 41))).toBe(true);
+    });
+  }
+
+  it("Precondition: the rds format keeps its metadata on the object (RDS does not read instruction files)", async () => {
+    await expect(
+      encryptAndUpload({
+        s3: aws.s3,
+        bucket: aws.bucket,
+        key: "instr/rds",
+        source: Readable.from([Buffer.from("x")]),
+        keyring: kms,
+        format: "rds",
+        metadataPlacement: "instruction-file",
+      }),
+    ).rejects.toThrow(/RDS restores do not read instruction files/);
+  });
+});

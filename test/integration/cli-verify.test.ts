@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { run } from "../../src/cli/main.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
-import { encryptAndUploadFile } from "../../src/transfer/upload.js";
+import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 
 let aws: TestAws;

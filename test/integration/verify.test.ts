@@ -24,7 +24,8 @@ import { FindingCodes } from "../../src/inspect/findings.js";
 import { verifyObject } from "../../src/inspect/verify-object.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
-import { encryptAndUpload, encryptAndUploadFile } from "../../src/transfer/upload.js";
+import { encryptAndUpload } from "../../src/transfer/upload.js";
+import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 
 let aws: TestAws;

@@ -8,7 +8,9 @@
  * tests on HeadObject output instead.
  */
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
   CreateKeyCommand,
@@ -24,6 +26,7 @@ import { FindingCodes } from "../../src/inspect/findings.js";
 import { verifyObject } from "../../src/inspect/verify-object.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
+import { RawAesKeyring } from "../../src/materials/raw-aes-keyring.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -221,6 +224,17 @@ describe("verifyObject against moto_server: classification", () => {
       ).toEqual([]);
       expect(r.clientSide, key).toMatchObject(details);
     }
+    // The Ruby V1 vector decrypts end to end through the deep check with its raw AES key.
+    const kek = Buffer.from("kM5UVbhE/4rtMZJfsadYEdm2vaKFsmV2f5+URSeUCV4=", "base64");
+    const dir = await mkdtemp(join(tmpdir(), "s3cse-verify-"));
+    await writeFile(join(dir, "secret.txt"), "secret");
+    const deep = await verify("vectors/ruby-v1", {
+      keyring: new RawAesKeyring({ key: kek }),
+      compareFile: join(dir, "secret.txt"),
+    });
+    await rm(dir, { recursive: true });
+    expect(deep.deep).toMatchObject({ decrypted: true, plaintextBytes: 6, compare: { match: true } });
+    expect(deep.ok).toBe(true);
   });
 
   it("reports the part count of a multipart upload", async () => {

@@ -69,9 +69,11 @@ describe("metadata findings", () => {
     expect(only(FindingCodes.EXTRA_KEY, { ...v3KmsMetadata(), "x-amz-m": "{}" }).finding.key).toBe("x-amz-m");
   });
 
-  it("V2 CBC objects carry no x-amz-tag-len", () => {
+  it("V2 CBC objects carry no x-amz-tag-len or an empty one", () => {
     const { finding } = only(FindingCodes.EXTRA_KEY, { ...v2CbcKmsMetadata(), "x-amz-tag-len": "128" });
     expect(finding).toMatchObject({ key: "x-amz-tag-len", severity: "error" });
+    const empty = inspectObject({ Metadata: { ...v2CbcKmsMetadata(), "x-amz-tag-len": "" } });
+    expect(empty.findings.filter((f) => f.code === FindingCodes.EXTRA_KEY)).toEqual([]);
   });
 
   it("base64 metadata values are standard padded base64", () => {

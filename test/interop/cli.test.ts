@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { s3cseCli, useEmulatorCredentials } from "./support/cli.js";
 import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { fileSha256, userMetadata } from "./support/s3cse.js";
+
+failEveryTestUnless(requireRuby);
 
 let fx: InteropFixture;
 beforeAll(async () => {
-  requireRuby();
   useEmulatorCredentials();
   fx = await startInteropFixture();
 });

@@ -6,14 +6,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, MULTIPART, startInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, type GoRequest, goDriver, goDriverOk } from "./support/go.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, s3cseUpload, userMetadata } from "./support/s3cse.js";
 
 const CONTEXT = { dataset: "interop", owner: "go" };
 const SIZES = [0, 17, 2 * 1024 * 1024 + 3] as const;
 
+failEveryTestUnless(buildGoDriver);
+
 let fx: InteropFixture;
 beforeAll(async () => {
-  buildGoDriver();
   fx = await startInteropFixture();
 }, 120_000);
 afterAll(async () => {

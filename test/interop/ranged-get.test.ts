@@ -14,6 +14,7 @@ import { getDecryptedRange, KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, type Plaintext, startInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, goDriverOk } from "./support/go.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 
 const SIZE = 100_003;
 /** Inclusive [start, end] ranges: first byte, unaligned, one whole block, the tail, open-ended. */
@@ -26,11 +27,11 @@ const RANGES: [number, number | undefined][] = [
 ];
 const CONTEXT = { purpose: "ranged" };
 
+failEveryTestUnless(requireRuby, buildGoDriver);
+
 let fx: InteropFixture;
 let s3: S3Client;
 beforeAll(async () => {
-  requireRuby();
-  buildGoDriver();
   fx = await startInteropFixture();
   s3 = new S3Client({
     endpoint: fx.aws.moto.endpoint,

@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, SIZES, startInteropFixture } from "./support/fixture.js";
 import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
+
+failEveryTestUnless(requireRuby);
 
 let fx: InteropFixture;
 beforeAll(async () => {
-  requireRuby();
   fx = await startInteropFixture();
 });
 afterAll(async () => {

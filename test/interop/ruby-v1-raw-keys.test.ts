@@ -8,15 +8,17 @@ import { type Keyring, RawAesKeyring, RawRsaKeyring } from "../../src/index.js";
 import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
 import { makeRawKeys, type RawKeys } from "./support/raw-keys.js";
 import { type RubyKeyring, requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
 
 const SIZES = [0, 17, 3 * 1024 * 1024 + 5] as const;
 const V1_KEYS = ["x-amz-iv", "x-amz-key", "x-amz-matdesc", "x-amz-unencrypted-content-length"];
 
+failEveryTestUnless(requireRuby);
+
 let fx: InteropFixture;
 let keys: RawKeys;
 beforeAll(async () => {
-  requireRuby();
   keys = makeRawKeys();
   fx = await startInteropFixture();
 });

@@ -6,13 +6,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
 
 const CONTEXT = { stage: "instruction-file" };
 
+failEveryTestUnless(requireRuby);
+
 let fx: InteropFixture;
 beforeAll(async () => {
-  requireRuby();
   fx = await startInteropFixture();
 });
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type KmsClientLike, KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, MULTIPART, SIZES, startInteropFixture } from "./support/fixture.js";
 import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, s3cseUpload, userMetadata } from "./support/s3cse.js";
 
 const CONTEXT = { team: "dba", purpose: "interop" };
@@ -19,9 +20,10 @@ const V2_GCM_KEYS = [
   "x-amz-wrap-alg",
 ];
 
+failEveryTestUnless(requireRuby);
+
 let fx: InteropFixture;
 beforeAll(async () => {
-  requireRuby();
   fx = await startInteropFixture();
 });
 afterAll(async () => {

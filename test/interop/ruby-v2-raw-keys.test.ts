@@ -7,6 +7,7 @@ import { type Keyring, RawAesKeyring, RawRsaKeyring } from "../../src/index.js";
 import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
 import { makeRawKeys, type RawKeys } from "./support/raw-keys.js";
 import { type RubyKeyring, requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, s3cseUpload, userMetadata } from "./support/s3cse.js";
 
 const SIZES = [0, 17, 3 * 1024 * 1024 + 5] as const;
@@ -20,10 +21,11 @@ const V2_GCM_KEYS = [
   "x-amz-wrap-alg",
 ];
 
+failEveryTestUnless(requireRuby);
+
 let fx: InteropFixture;
 let keys: RawKeys;
 beforeAll(async () => {
-  requireRuby();
   keys = makeRawKeys();
   fx = await startInteropFixture();
 });

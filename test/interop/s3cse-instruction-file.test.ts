@@ -8,14 +8,15 @@ import { encryptAndUploadFile, KmsKeyring } from "../../src/index.js";
 import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, goDriverOk } from "./support/go.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, userMetadata } from "./support/s3cse.js";
 
 const CONTEXT = { stage: "instruction-file" };
 
+failEveryTestUnless(requireRuby, buildGoDriver);
+
 let fx: InteropFixture;
 beforeAll(async () => {
-  requireRuby();
-  buildGoDriver();
   fx = await startInteropFixture();
 }, 120_000);
 afterAll(async () => {

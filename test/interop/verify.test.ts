@@ -7,12 +7,13 @@ import { s3cseCli, useEmulatorCredentials } from "./support/cli.js";
 import { type InteropFixture, type Plaintext, startInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, type GoRequest, goDriverOk } from "./support/go.js";
 import { type RubyRequest, requireRuby, rubyOk } from "./support/ruby.js";
+import { failEveryTestUnless } from "./support/runtime.js";
+
+failEveryTestUnless(requireRuby, buildGoDriver);
 
 let fx: InteropFixture;
 let p: Plaintext;
 beforeAll(async () => {
-  requireRuby();
-  buildGoDriver();
   useEmulatorCredentials();
   fx = await startInteropFixture();
   p = fx.plaintext(5000);
@@ -91,7 +92,7 @@ describe("s3-cse verify --deep --compare of official-client objects", () => {
       },
       deep: { decrypted: true, plaintextBytes: p.size, sha256: p.sha256, compare: { match: true } },
     });
-    const errors = (r.json?.findings as { severity: string }[]).filter((f) => f.severity === "error");
+    const errors = (r.json!.findings as { severity: string }[]).filter((f) => f.severity === "error");
     expect(errors).toEqual([]);
   });
 });

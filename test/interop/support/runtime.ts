@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { beforeAll, beforeEach } from "vitest";
 
 export const INTEROP_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -26,6 +27,24 @@ export function requireRuntime(what: string, check: [string, ...string[]], aptPa
         `apt-get install -y ${aptPackages.join(" ")} (.ci/run installs them)`,
     );
   }
+}
+
+/**
+ * Makes every test of the calling file fail (rather than be reported as skipped, as a failing
+ * `beforeAll` would) with the runtime's message when one of `checks` throws.
+ */
+export function failEveryTestUnless(...checks: (() => unknown)[]): void {
+  let missing: unknown;
+  beforeAll(() => {
+    try {
+      for (const check of checks) check();
+    } catch (err) {
+      missing = err;
+    }
+  }, 120_000);
+  beforeEach(() => {
+    if (missing) throw missing;
+  });
 }
 
 /** Runs `cmd args` with `request` as JSON on stdin and parses the single JSON line it prints. */

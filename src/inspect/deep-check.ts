@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import type { StringMap } from "../codec/json-map.js";
 import { ErrorCodes, isS3CseError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import { openDecryptedStream } from "../transfer/download.js";
@@ -22,6 +23,8 @@ export interface DeepCheckOptions {
   readonly compareFile?: string;
   /** The object must be a SQL Server backup (RDS checks): a non-backup head is an error. */
   readonly expectBackup?: boolean;
+  /** KMS encryption context the object was written with (kms+context objects). */
+  readonly encryptionContext?: StringMap;
   readonly signal?: AbortSignal;
 }
 
@@ -45,6 +48,11 @@ export async function sha256OfFile(file: string): Promise<string> {
 function failureFinding(err: unknown): Finding {
   const message = err instanceof Error ? err.message : String(err);
   const code = isS3CseError(err) ? err.code : undefined;
+  if (code === ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH) {
+    return finding(FindingCodes.DEEP_CONTEXT_MISMATCH, "error", message, {
+      fix: "give the encryption context the object was written with: --context key=value (repeatable)",
+    });
+  }
   if (code === ErrorCodes.KEYRING_FAILURE || code === ErrorCodes.KEY_UNAVAILABLE) {
     return finding(FindingCodes.DEEP_UNWRAP_FAILED, "error", `could not unwrap the data key: ${message}`);
   }
@@ -79,6 +87,7 @@ export async function deepCheck(
       commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
       // Nothing is written: authentication failure is still caught at the end of the stream.
       delayedAuthentication: true,
+      ...(o.encryptionContext ? { encryptionContext: o.encryptionContext } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
     for await (const chunk of opened.stream) {

@@ -4,6 +4,7 @@
  * state, context-free KMS Decrypt of x-amz-key) and deep checks (full decrypt, backup header, compare).
  */
 import { decodeBase64 } from "../codec/base64.js";
+import type { StringMap } from "../codec/json-map.js";
 import { Keys, normalizeMetadata } from "../codec/metadata-keys.js";
 import { isS3CseError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
@@ -34,6 +35,8 @@ export interface VerifyObjectOptions {
   readonly compareFile?: string;
   /** Keyring for deep checks (default: a KMS keyring on `kms`, limited to `rds.kmsKeyId` if given). */
   readonly keyring?: Keyring;
+  /** KMS encryption context the object was written with, for deep checks of kms+context objects. */
+  readonly encryptionContext?: StringMap;
   readonly signal?: AbortSignal;
 }
 
@@ -140,6 +143,7 @@ export async function verifyObject(o: VerifyObjectOptions): Promise<VerifyResult
         keyring,
         ...(o.compareFile !== undefined ? { compareFile: o.compareFile } : {}),
         expectBackup: o.rds !== undefined,
+        ...(o.encryptionContext ? { encryptionContext: o.encryptionContext } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
       findings.push(...checked.findings);

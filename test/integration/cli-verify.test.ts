@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { run } from "../../src/cli/main.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
+import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 
@@ -152,5 +153,24 @@ describe("s3-cse verify", () => {
     const r = await cli(`s3://${aws.bucket}/nothing-here/`);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no objects under");
+  });
+  it("--deep with --context reads a kms+context object; without it the finding says to pass --context", async () => {
+    const key = "ctx/with-context.bin";
+    await encryptAndUpload({
+      s3: aws.s3,
+      bucket: aws.bucket,
+      key,
+      source: Readable.from([randomBytes(5000)]),
+      keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
+      format: "v3",
+      encryptionContext: { tenant: "acme" },
+    });
+    const without = await cli(`s3://${aws.bucket}/${key}`, "--deep", "--json");
+    expect(without.code).toBe(1);
+    const findings = (without.json[0] as { findings: { code: string; message: string }[] }).findings;
+    expect(findings.map((f) => f.code)).toContain("DEEP_CONTEXT_MISMATCH");
+    const withCtx = await cli(`s3://${aws.bucket}/${key}`, "--deep", "--context", "tenant=acme", "--json");
+    expect(withCtx.code).toBe(0);
+    expect(withCtx.json[0]).toMatchObject({ ok: true, deep: { decrypted: true, plaintextBytes: 5000 } });
   });
 });

@@ -8,7 +8,7 @@ import { listObjectKeys } from "../../transfer/bucket-location.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { ExitCode } from "../exit-codes.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
-import { parseS3Url } from "../s3-url.js";
+import { parsePairs, parseS3Url } from "../s3-url.js";
 import { formatVerifyResult } from "../verify-report.js";
 
 interface VerifyOptions extends CommonOptions {
@@ -16,6 +16,7 @@ interface VerifyOptions extends CommonOptions {
   kmsKeyId?: string;
   deep?: boolean;
   compare?: string;
+  context?: string[];
 }
 
 /** Object keys to verify under a prefix: instruction files belong to their object and are skipped. */
@@ -61,11 +62,17 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       )
       .option("--deep", "decrypt the whole object (nothing is written) and check it is a SQL Server backup")
       .option(
+        "--context <key=value>",
+        "KMS encryption context the object was written with, for --deep (repeatable)",
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
+      .option(
         "--compare <file>",
         "decrypt fully (implies --deep); the plaintext SHA-256 must equal this local file's",
       ),
   ).action(async (s3url: string, opts: VerifyOptions) => {
     const location = parseS3Url(s3url, { allowPrefix: true });
+    const encryptionContext = parsePairs(opts.context, "--context");
     const isPrefix = location.key === "" || location.key.endsWith("/");
     await checkOptions(opts, isPrefix);
     const clients = clientsFor(opts, io.env);
@@ -99,6 +106,7 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
           ...(opts.rds && opts.kmsKeyId ? { rds: { kmsKeyId: opts.kmsKeyId } } : {}),
           ...(opts.deep ? { deep: true } : {}),
           ...(opts.compare !== undefined ? { compareFile: opts.compare } : {}),
+          encryptionContext,
           ...(opts.kmsKeyId
             ? { keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }) }
             : {}),

@@ -2,7 +2,9 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    // vitest.ts is the `s3-cse/vitest` subpath export; vitest itself comes from the test project.
+    entry: { index: "src/index.ts", vitest: "src/vitest.ts" },
+    external: ["vitest"],
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

@@ -1,6 +1,16 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+
 export default defineConfig({
+  // Tests (and the docs examples they run) may import the package by name, as users do.
+  resolve: {
+    alias: [
+      { find: /^s3-cse\/vitest$/, replacement: src("vitest.ts") },
+      { find: /^s3-cse$/, replacement: src("index.ts") },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

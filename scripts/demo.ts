@@ -2,7 +2,7 @@
  * The main job, end to end, against a local emulator this script starts itself:
  * start moto_server → create a KMS key + bucket → encrypt and upload a real SQL Server backup
  * (and a larger sample, to show a multipart upload) in the RDS format with the s3-cse CLI →
- * print the object metadata → verify it → download and decrypt → compare SHA-256 → stop.
+ * print the object metadata → `s3-cse verify --rds --deep` → download and decrypt → compare SHA-256 → stop.
  *
  * Run: npm run demo
  */
@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startMoto } from "./support/moto-server.js";
 
@@ -88,16 +88,19 @@ async function main(): Promise<void> {
       for (const [k, v] of Object.entries(head.Metadata ?? {})) console.log(`  x-amz-meta-${k}: ${v}`);
       console.log(`  Content-Length: ${head.ContentLength} (ciphertext)`);
 
-      step("Checking it the way RDS will: KMS Decrypt of x-amz-key with NO encryption context");
-      const unwrapped = await kms.send(
-        new DecryptCommand({
-          CiphertextBlob: Buffer.from(head.Metadata!["x-amz-key"]!, "base64"),
-          KeyId: keyArn,
-        }),
-      );
-      console.log(
-        `  ok: KMS returned a ${unwrapped.Plaintext!.length}-byte data key under ${unwrapped.KeyId}`,
-      );
+      step("Verifying it the way RDS will use it: format, key, KMS unwrap with no context, full decrypt");
+      const verifyArgs = [
+        "verify",
+        url,
+        "--rds",
+        "--kms-key-id",
+        keyArn,
+        "--deep",
+        "--compare",
+        file,
+        ...common,
+      ];
+      if ((await cli(verifyArgs, env)) !== 0) throw new Error("verify failed");
 
       step("Downloading and decrypting (legacy CBC must be allowed explicitly: --allow-legacy)");
       const out = join(dir, `restored-${objectKey.split("/").pop()}`);

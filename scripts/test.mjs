@@ -16,6 +16,7 @@ if (!args.length) {
     ["typecheck", "tsc", ["--noEmit", "-p", "."]],
     ["lint", "biome", ["check", "src", "test", "scripts"]],
     ["layers", "depcruise", ["src", "--config", ".dependency-cruiser.cjs"]],
+    ["build", "tsup", []],
   ]) {
     process.stdout.write(`\n== ${name}\n`);
     const code = npx(bin, binArgs);
@@ -24,6 +25,10 @@ if (!args.length) {
       failed = true;
     }
   }
+}
+if (!args.length && !failed) {
+  process.stdout.write("\n== dist smoke test\n");
+  if (run("node", ["scripts/smoke-dist.mjs"]) !== 0) failed = true;
 }
 process.stdout.write("\n== vitest\n");
 rmSync(REPORT, { force: true });

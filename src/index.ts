@@ -7,6 +7,7 @@ export * from "./ciphers/index.js";
 export * from "./client/index.js";
 export * from "./codec/index.js";
 export * from "./errors.js";
+export * from "./inspect/index.js";
 export * from "./materials/index.js";
 export * from "./pipeline/index.js";
 export * from "./transfer/index.js";

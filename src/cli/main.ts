@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { AbortError, isS3CseError } from "../errors.js";
 import { registerDownload } from "./commands/download.js";
 import { registerUpload } from "./commands/upload.js";
+import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { type CliIo, writeJson, writeLine } from "./io.js";
 
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .showHelpAfterError("(run with --help for usage)");
   registerUpload(program, io, setExit);
   registerDownload(program, io, setExit);
+  registerVerify(program, io, setExit);
   return program;
 }
 

@@ -180,9 +180,10 @@ function decodeV2(m: Meta): V2ContentMetadata {
     /* Precondition: V2 GCM objects carry no x-amz-tag-len or x-amz-tag-len = 128. */
     if (tagLen !== undefined && tagLen !== "128")
       throw invalid(`${Keys.TAG_LEN} must be "128" for AES/GCM (found "${tagLen}")`);
-  } else if (tagLen !== undefined) {
-    /* Precondition: V2 CBC objects carry no x-amz-tag-len. */
-    throw invalid(`${Keys.TAG_LEN} must be absent for AES/CBC`);
+  } else if (tagLen !== undefined && tagLen !== "") {
+    // aws-sdk-go v1 instruction files always hold "x-amz-tag-len", empty for CBC (docs/interop.md).
+    /* Precondition: V2 CBC objects carry no x-amz-tag-len or an empty one. */
+    throw invalid(`${Keys.TAG_LEN} must be absent (or empty) for AES/CBC`);
   }
   const base = {
     format: "v2" as const,

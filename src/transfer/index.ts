@@ -1,3 +1,4 @@
+export * from "./bucket-location.js";
 export * from "./download.js";
 export * from "./instruction-file.js";
 export * from "./multipart-engine.js";

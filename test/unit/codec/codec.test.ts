@@ -171,7 +171,7 @@ describe("format codec", () => {
     );
   });
 
-  it("Precondition: V2 CBC objects carry no x-amz-tag-len", () => {
+  it("Precondition: V2 CBC objects carry no x-amz-tag-len or an empty one", () => {
     const cbc = {
       ...v2(),
       "x-amz-cek-alg": "AES/CBC/PKCS5Padding",
@@ -179,6 +179,7 @@ describe("format codec", () => {
       "x-amz-wrap-alg": "kms",
     };
     expect(decodeContentMetadata({ ...cbc, "x-amz-tag-len": undefined } as never).format).toBe("v2");
+    expect(decodeContentMetadata({ ...cbc, "x-amz-tag-len": "" }).format).toBe("v2");
     expect(() => decodeContentMetadata(cbc)).toThrow(/must be absent/);
   });
 

@@ -1,0 +1,59 @@
+import type { VerifyResult } from "../inspect/verify-object.js";
+
+const MARK = { error: "✗", warning: "!", info: "·" } as const;
+
+function describeClientSide(r: VerifyResult): string {
+  const cs = r.clientSide;
+  if (!cs) return "client-side: none";
+  const parts = [
+    cs.contentAlgorithm,
+    cs.wrapAlgorithm ?? (cs.v1WrapGuess ? `wrap not recorded (looks like ${cs.v1WrapGuess})` : undefined),
+    cs.ivLength === undefined ? undefined : `IV ${cs.ivLength} B`,
+    cs.wrappedKeyLength === undefined ? undefined : `wrapped key ${cs.wrappedKeyLength} B`,
+    cs.plaintextLength === undefined
+      ? undefined
+      : `plaintext ${cs.plaintextLength} B (${cs.plaintextLengthSource})`,
+    cs.partCount === undefined ? undefined : `${cs.partCount} parts`,
+    cs.metadataLocation === "instruction-file" ? "metadata in instruction file" : undefined,
+  ].filter(Boolean);
+  const desc = cs.encryptionContext ?? cs.materialsDescription;
+  const descText = desc ? `, ${cs.encryptionContext ? "context" : "matdesc"} ${JSON.stringify(desc)}` : "";
+  return `client-side: ${cs.format.toUpperCase()} (${parts.join(", ")}${descText})`;
+}
+
+function describeServerSide(r: VerifyResult): string {
+  const ss = r.serverSide;
+  if (!ss) return "server-side: none";
+  return `server-side: ${ss.kind}${ss.kmsKeyId ? ` (key ${ss.kmsKeyId})` : ""}`;
+}
+
+/** Human-readable report of one verified object. */
+export function formatVerifyResult(r: VerifyResult): string {
+  const lines = [
+    `${r.ok ? "OK  " : "FAIL"} ${r.target}`,
+    `  ${describeClientSide(r)}`,
+    `  ${describeServerSide(r)}`,
+  ];
+  if (r.rds) {
+    const k = r.rds.key;
+    lines.push(
+      `  rds: bucket region ${r.rds.bucketRegion ?? "unknown"}, key ${k?.keyArn ?? "unknown"} (${k?.keyRegion ?? "?"}, ${k?.keySpec ?? "?"}, ${k?.keyState ?? "?"})`,
+    );
+  }
+  if (r.deep) {
+    const d = r.deep;
+    lines.push(
+      `  deep: ${d.decrypted ? `decrypted ${d.plaintextBytes} B, SHA-256 ${d.sha256}` : "decryption failed"}` +
+        (d.backupHeader
+          ? `; ${d.backupHeader.looksLikeBackup ? "SQL Server backup" : "not a SQL Server backup"}`
+          : "") +
+        (d.compare ? `; ${d.compare.match ? "matches" : "differs from"} ${d.compare.file}` : ""),
+    );
+  }
+  for (const f of r.findings) {
+    lines.push(`  ${MARK[f.severity]} [${f.code}] ${f.message}`);
+    if (f.rdsError) lines.push(`      RDS restore error this prevents: ${f.rdsError}`);
+    if (f.fix) lines.push(`      fix: ${f.fix}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

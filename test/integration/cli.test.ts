@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -169,6 +169,45 @@ describe("s3-cse CLI against moto_server", () => {
       aws.moto.endpoint,
     ]);
     expect(ok.code).toBe(0);
+    expect((await readFile(out)).equals(data)).toBe(true);
+  });
+
+  it("--instruction-file and --unsigned-payload: metadata in <key>.instruction, body readable back", async () => {
+    const file = join(dir, "instr.bin");
+    const data = randomBytes(6 * 1024 * 1024 + 5);
+    await writeFile(file, data);
+    const url = `s3://${aws.bucket}/cli/instr.bin`;
+    const up = await runCli([
+      "upload",
+      file,
+      url,
+      "--kms-key-id",
+      aws.keyId,
+      "--format",
+      "v2",
+      "--instruction-file",
+      "--unsigned-payload",
+      "--part-size",
+      "5MiB",
+      "--json",
+      "--endpoint-url",
+      aws.moto.endpoint,
+    ]);
+    expect(up.code).toBe(0);
+    expect(up.json()).toMatchObject({ parts: 2, instructionFileKey: "cli/instr.bin.instruction" });
+    const head = await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: "cli/instr.bin" }));
+    expect(Object.keys(head.Metadata ?? {}).filter((k) => k.startsWith("x-amz-key"))).toEqual([]);
+    const out = join(dir, "instr.out");
+    const down = await runCli([
+      "download",
+      url,
+      out,
+      "--commitment-policy",
+      "require-encrypt-allow-decrypt",
+      "--endpoint-url",
+      aws.moto.endpoint,
+    ]);
+    expect(down.code).toBe(0);
     expect((await readFile(out)).equals(data)).toBe(true);
   });
 

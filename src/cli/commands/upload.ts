@@ -17,6 +17,8 @@ interface UploadOptions extends CommonOptions {
   partSize?: string;
   concurrency?: string;
   context?: string[];
+  instructionFile?: boolean;
+  unsignedPayload?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -50,7 +52,15 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
       )
       .option("--concurrency <n>", "parts in flight at once", "4")
-      .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect),
+      .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect)
+      .option(
+        "--instruction-file",
+        "store the encryption metadata in <key>.instruction (v2/v3; RDS does not read it)",
+      )
+      .option(
+        "--unsigned-payload",
+        "sign headers but not part bodies (UNSIGNED-PAYLOAD): faster, for HTTPS endpoints only; parts keep their CRC32",
+      ),
   ).action(async (file: string, s3url: string, opts: UploadOptions) => {
     const { bucket, key } = parseS3Url(s3url);
     const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
@@ -74,6 +84,8 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       signal: io.signal,
       onProgress,
       ...(partSize !== undefined ? { partSize } : {}),
+      ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
+      ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),
     };
     let result: UploadResult;
     try {

@@ -105,7 +105,20 @@ export function createContentEncryptor(key: ContentKey): ContentEncryptor {
  * A decryptor for a whole object body. For V3 the stored commitment is checked (in constant
  * time) before the derived key exists.
  */
-export function createContentDecryptor(key: ContentKey, storedCommitment?: Uint8Array): ContentDecryptor {
+export interface DecryptorOptions {
+  /**
+   * The whole ciphertext's length (S3 Content-Length), when known. GCM then knows where the tag
+   * starts and decrypts each chunk in one call instead of holding the last 16 bytes of every chunk
+   * back, and a body that is shorter or longer than declared is refused.
+   */
+  readonly ciphertextLength?: number;
+}
+
+export function createContentDecryptor(
+  key: ContentKey,
+  storedCommitment?: Uint8Array,
+  options: DecryptorOptions = {},
+): ContentDecryptor {
   /* Precondition: V3 decryption checks the stored key commitment. */
   if (key.suite.keyCommitting && storedCommitment === undefined) {
     throw new S3CseError(
@@ -114,7 +127,10 @@ export function createContentDecryptor(key: ContentKey, storedCommitment?: Uint8
     );
   }
   const p = contentCipherParams(key, storedCommitment);
-  return p.algorithm.endsWith("gcm") ? gcmDecryptor(p) : cbcDecryptor(p);
+  if (!p.algorithm.endsWith("gcm")) return cbcDecryptor(p);
+  return options.ciphertextLength === undefined
+    ? gcmDecryptor(p)
+    : gcmDecryptorOfLength(p, options.ciphertextLength);
 }
 
 function cbcDecryptor(p: CipherParams): ContentDecryptor {
@@ -149,9 +165,69 @@ function cbcDecryptor(p: CipherParams): ContentDecryptor {
 const TAG = 16;
 
 /** GCM: the last 16 bytes of the body are the tag, so the decryptor always holds them back. */
-function gcmDecryptor(p: CipherParams): ContentDecryptor {
+function gcmDecipher(p: CipherParams) {
   const decipher = createDecipheriv(p.algorithm as CipherGCMTypes, p.key, p.iv, { authTagLength: TAG });
   if (p.aad) decipher.setAAD(p.aad);
+  return decipher;
+}
+
+function gcmFinal(decipher: ReturnType<typeof gcmDecipher>, tag: Buffer): Buffer[] {
+  decipher.setAuthTag(tag);
+  try {
+    return [decipher.final()];
+  } catch (cause) {
+    throw new SecurityError(
+      ErrorCodes.AUTHENTICATION_FAILED,
+      "GCM authentication failed: the object was modified, or the data key is wrong",
+      { cause },
+    );
+  }
+}
+
+/** GCM with a known ciphertext length: the tag's position is known, so nothing is held back per chunk. */
+function gcmDecryptorOfLength(p: CipherParams, total: number): ContentDecryptor {
+  /* Precondition: a GCM body of known length is at least its 16-byte tag. */
+  if (!Number.isSafeInteger(total) || total < TAG) {
+    throw new SecurityError(
+      ErrorCodes.TRUNCATED,
+      `GCM ciphertext of ${total} bytes is shorter than its 16-byte tag`,
+    );
+  }
+  const decipher = gcmDecipher(p);
+  const bodyEnd = total - TAG;
+  const tag = Buffer.alloc(TAG);
+  let pos = 0;
+  return {
+    update(chunk) {
+      const start = pos;
+      pos += chunk.length;
+      /* Precondition: the body is no longer than its declared length. */
+      if (pos > total) {
+        throw new SecurityError(
+          ErrorCodes.TRUNCATED,
+          `GCM ciphertext is longer than the declared ${total} bytes`,
+        );
+      }
+      if (pos <= bodyEnd) return [decipher.update(chunk)];
+      const cut = Math.max(0, bodyEnd - start);
+      tag.set(chunk.subarray(cut), start + cut - bodyEnd);
+      return cut > 0 ? [decipher.update(chunk.subarray(0, cut))] : [];
+    },
+    final() {
+      /* Precondition: the body is as long as declared. */
+      if (pos !== total) {
+        throw new SecurityError(
+          ErrorCodes.TRUNCATED,
+          `GCM ciphertext ended after ${pos} of ${total} bytes: the object is truncated`,
+        );
+      }
+      return gcmFinal(decipher, tag);
+    },
+  };
+}
+
+function gcmDecryptor(p: CipherParams): ContentDecryptor {
+  const decipher = gcmDecipher(p);
   let tail = Buffer.alloc(0);
   return {
     update(chunk) {
@@ -180,16 +256,7 @@ function gcmDecryptor(p: CipherParams): ContentDecryptor {
           "GCM ciphertext is shorter than its 16-byte tag: the object is truncated",
         );
       }
-      decipher.setAuthTag(tail);
-      try {
-        return [decipher.final()];
-      } catch (cause) {
-        throw new SecurityError(
-          ErrorCodes.AUTHENTICATION_FAILED,
-          "GCM authentication failed: the object was modified, or the data key is wrong",
-          { cause },
-        );
-      }
+      return gcmFinal(decipher, tail);
     },
   };
 }

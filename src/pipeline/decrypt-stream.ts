@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from "node:stream";
 import type { ContentDecryptor } from "../ciphers/content-cipher.js";
-import { ErrorCodes, S3CseError } from "../errors.js";
+import { ErrorCodes, S3CseError, SecurityError } from "../errors.js";
 
 export interface DecryptStreamOptions {
   /**
@@ -12,7 +12,12 @@ export interface DecryptStreamOptions {
   readonly maxBufferBytes?: number;
   /** Called with the running count of ciphertext bytes consumed. */
   readonly onCiphertext?: (bytes: number) => void;
+  /** Plaintext length the whole body must decrypt to (x-amz-unencrypted-content-length), checked at the end. */
+  readonly expectedPlaintextLength?: number;
 }
+
+/** A decrypting Transform that also counts the plaintext it produced. */
+export type DecryptStream = Transform & { readonly plaintextBytes: number };
 
 /** Default limit for holding back GCM plaintext in memory: 64 MiB, as the Java client. */
 export const DEFAULT_AUTH_BUFFER_BYTES = 64 * 1024 * 1024;
@@ -22,14 +27,19 @@ export const DEFAULT_AUTH_BUFFER_BYTES = 64 * 1024 * 1024;
  * pushed until `final()` verified the tag; exceeding `maxBufferBytes` fails with
  * BUFFER_LIMIT_EXCEEDED (decrypt to a file instead, or enable delayed authentication).
  */
-export function createDecryptStream(decryptor: ContentDecryptor, options: DecryptStreamOptions): Transform {
+export function createDecryptStream(
+  decryptor: ContentDecryptor,
+  options: DecryptStreamOptions,
+): DecryptStream {
   const limit = options.maxBufferBytes ?? DEFAULT_AUTH_BUFFER_BYTES;
   const held: Buffer[] = [];
   let heldBytes = 0;
   let consumed = 0;
+  let produced = 0;
   const emit = (stream: Transform, bufs: Buffer[]): void => {
     for (const b of bufs) {
       if (b.length === 0) continue;
+      produced += b.length;
       if (options.authenticateBeforeRelease) {
         heldBytes += b.length;
         /* Precondition: held-back unauthenticated plaintext stays within maxBufferBytes. */
@@ -45,7 +55,7 @@ export function createDecryptStream(decryptor: ContentDecryptor, options: Decryp
       }
     }
   };
-  return new Transform({
+  const stream = new Transform({
     transform(chunk: Buffer, _enc, callback: TransformCallback) {
       try {
         consumed += chunk.length;
@@ -59,6 +69,14 @@ export function createDecryptStream(decryptor: ContentDecryptor, options: Decryp
     flush(callback: TransformCallback) {
       try {
         emit(this, decryptor.final());
+        const expected = options.expectedPlaintextLength;
+        /* Precondition: the body decrypts to the declared plaintext length. */
+        if (expected !== undefined && produced !== expected) {
+          throw new SecurityError(
+            ErrorCodes.TRUNCATED,
+            `decrypted ${produced} bytes, but x-amz-unencrypted-content-length says ${expected}`,
+          );
+        }
         for (const b of held) this.push(b);
         held.length = 0;
         callback();
@@ -68,4 +86,5 @@ export function createDecryptStream(decryptor: ContentDecryptor, options: Decryp
       }
     },
   });
+  return Object.defineProperty(stream, "plaintextBytes", { get: () => produced }) as DecryptStream;
 }

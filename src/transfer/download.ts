@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createContentDecryptor } from "../ciphers/content-cipher.js";
 import { ciphertextLength } from "../codec/algorithm-suites.js";
@@ -12,7 +12,7 @@ import { AbortError, ErrorCodes, FormatError, S3CseError, SecurityError, Transfe
 import type { Keyring } from "../materials/keyring.js";
 import { prepareDecryption } from "../materials/materials.js";
 import { type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
-import { createDecryptStream } from "../pipeline/decrypt-stream.js";
+import { createDecryptStream, type DecryptStream } from "../pipeline/decrypt-stream.js";
 import { resolveContentMetadata } from "./object-metadata.js";
 import { GetObjectCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
 
@@ -45,7 +45,8 @@ export interface OpenDecryptedStreamOptions extends DecryptObjectOptions {
 }
 
 export interface DecryptedStream {
-  readonly stream: Readable;
+  /** The decrypted bytes; `plaintextBytes` counts what it produced so far. */
+  readonly stream: DecryptStream;
   readonly contentMetadata: ContentMetadata;
   /** Ciphertext length (S3 Content-Length). */
   readonly ciphertextLength: number | undefined;
@@ -90,19 +91,26 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
       options.encryptionContext ?? {},
       signal,
     );
-    const decryptor = createContentDecryptor(materials.contentKey, materials.storedCommitment);
     const total = out.ContentLength;
+    const decryptor = createContentDecryptor(materials.contentKey, materials.storedCommitment, {
+      ...(total !== undefined ? { ciphertextLength: total } : {}),
+    });
+    const declared = contentMetadata.format === "v3" ? undefined : contentMetadata.unencryptedContentLength;
     const transform = createDecryptStream(decryptor, {
       authenticateBeforeRelease:
         contentMetadata.suite.cipher === "gcm" && options.delayedAuthentication !== true,
       ...(options.maxBufferBytes !== undefined ? { maxBufferBytes: options.maxBufferBytes } : {}),
       onCiphertext: (n) => options.onProgress?.({ bytesDownloaded: n, totalBytes: total }),
+      ...(declared !== undefined ? { expectedPlaintextLength: declared } : {}),
     });
-    const counted = plaintextLengthCheck(contentMetadata);
     body.on("error", (err) => transform.destroy(s3Error("GetObject", bucket, key, err)));
-    body.pipe(transform).pipe(counted);
-    transform.on("error", (err) => counted.destroy(err));
-    return { stream: counted, contentMetadata, ciphertextLength: total, objectMetadata: out.Metadata ?? {} };
+    body.pipe(transform);
+    return {
+      stream: transform,
+      contentMetadata,
+      ciphertextLength: total,
+      objectMetadata: out.Metadata ?? {},
+    };
   } catch (err) {
     body?.destroy?.();
     throw err;
@@ -131,28 +139,6 @@ function assertBodyLength(cm: ContentMetadata, length: number | undefined): void
   }
 }
 
-/** Passes plaintext through and checks its total against x-amz-unencrypted-content-length at the end. */
-function plaintextLengthCheck(cm: ContentMetadata): Transform {
-  const declared = cm.format === "v3" ? undefined : cm.unencryptedContentLength;
-  let n = 0;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      n += chunk.length;
-      cb(null, chunk);
-    },
-    flush(cb) {
-      if (declared !== undefined && n !== declared) {
-        cb(
-          new SecurityError(
-            ErrorCodes.TRUNCATED,
-            `decrypted ${n} bytes, but x-amz-unencrypted-content-length says ${declared}`,
-          ),
-        );
-      } else cb();
-    },
-  });
-}
-
 export interface DownloadResult {
   readonly bucket: string;
   readonly key: string;
@@ -175,17 +161,9 @@ export async function downloadToFile(
   const { file, signal } = options;
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString("hex")}.s3cse-partial`);
   const opened = await openDecryptedStream({ ...options, delayedAuthentication: true });
-  let bytes = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
   try {
     await pipeline(
       opened.stream,
-      count,
       createWriteStream(tmp, { flags: "wx", mode: 0o600 }),
       signal ? { signal } : {},
     );
@@ -205,7 +183,7 @@ export async function downloadToFile(
     file,
     format: opened.contentMetadata.format,
     contentAlgorithm: opened.contentMetadata.suite.contentAlgorithm,
-    bytes,
+    bytes: opened.stream.plaintextBytes,
     ciphertextBytes: opened.ciphertextLength,
   };
 }

@@ -10,6 +10,23 @@ export type WrapAlgorithm =
   | "RSA-OAEP-SHA1"
   | "RSA/ECB/OAEPWithSHA-256AndMGF1Padding";
 
+/** Every `x-amz-wrap-alg` a V2 object may carry. */
+export const V2_WRAP_ALGORITHMS: readonly WrapAlgorithm[] = [
+  "kms",
+  "kms+context",
+  "AES/GCM",
+  "AESWrap",
+  "RSA-OAEP-SHA1",
+  "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
+];
+
+/** The legacy wraps: readable only with legacy wrapping enabled, never written (spec §7.1). */
+export const LEGACY_WRAP_ALGORITHMS: readonly WrapAlgorithm[] = [
+  "kms",
+  "AESWrap",
+  "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
+];
+
 /** Wrap algorithms allowed in V3 and their two-digit `x-amz-w` codes. */
 export const V3_WRAP_CODES = {
   "AES/GCM": "02",

@@ -15,18 +15,9 @@ import type {
   V3WrapAlgorithm,
   WrapAlgorithm,
 } from "./content-metadata.js";
-import { V3_WRAP_CODES } from "./content-metadata.js";
+import { V2_WRAP_ALGORITHMS, V3_WRAP_CODES } from "./content-metadata.js";
 import { parseStringMap } from "./json-map.js";
 import { Keys, normalizeMetadata, V3_OBJECT_ONLY_KEYS } from "./metadata-keys.js";
-
-const WRAP_ALGORITHMS: readonly WrapAlgorithm[] = [
-  "kms",
-  "kms+context",
-  "AES/GCM",
-  "AESWrap",
-  "RSA-OAEP-SHA1",
-  "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
-];
 
 type Meta = Record<string, string>;
 
@@ -170,7 +161,7 @@ function decodeV2(m: Meta): V2ContentMetadata {
   }
   const wrap = required(m, Keys.WRAP_ALG);
   /* Precondition: V2 wrap algorithm is one the S3 Encryption Clients define. */
-  if (!WRAP_ALGORITHMS.includes(wrap as WrapAlgorithm)) {
+  if (!V2_WRAP_ALGORITHMS.includes(wrap as WrapAlgorithm)) {
     throw new FormatError(ErrorCodes.UNSUPPORTED_FORMAT, `unsupported ${Keys.WRAP_ALG} "${wrap}"`);
   }
   const tagLen = m[Keys.TAG_LEN];

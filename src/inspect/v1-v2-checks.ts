@@ -1,5 +1,5 @@
 import { ALG_AES_256_CBC_IV16_NO_KDF, suiteForContentAlgorithm } from "../codec/algorithm-suites.js";
-import type { WrapAlgorithm } from "../codec/content-metadata.js";
+import { LEGACY_WRAP_ALGORITHMS, V2_WRAP_ALGORITHMS, type WrapAlgorithm } from "../codec/content-metadata.js";
 import type { StringMap } from "../codec/json-map.js";
 import { Keys, RESERVED_CEK_ALG_CONTEXT_KEY, V3_KEYS } from "../codec/metadata-keys.js";
 import { checkCiphertextLength } from "./ciphertext-length.js";
@@ -14,15 +14,6 @@ import {
   requireKeys,
 } from "./metadata-values.js";
 
-const V2_WRAP_ALGORITHMS: readonly WrapAlgorithm[] = [
-  "kms",
-  "kms+context",
-  "AES/GCM",
-  "AESWrap",
-  "RSA-OAEP-SHA1",
-  "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
-];
-const LEGACY_V2_WRAPS = ["kms", "AESWrap", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"];
 /** Fixed wrapped-key lengths of raw AES wraps of a 32-byte data key (spec §3.2). */
 const FIXED_WRAPPED_LENGTHS: Partial<Record<string, number>> = { "AES/GCM": 60, AESWrap: 40 };
 
@@ -181,7 +172,10 @@ export function checkV2(input: CheckInput, d: DetailsDraft, out: Finding[]): voi
     if (desc && wrap === "kms+context") checkContext(desc, suite.contentAlgorithm, Keys.MATDESC, out);
     const stated = checkUnencryptedLength(m, out);
     Object.assign(d, checkCiphertextLength(suite, input.contentLength, stated, out));
-    if (suite.cipher === "cbc" || (wrap !== undefined && LEGACY_V2_WRAPS.includes(wrap))) {
+    if (
+      suite.cipher === "cbc" ||
+      (wrap !== undefined && LEGACY_WRAP_ALGORITHMS.includes(wrap as WrapAlgorithm))
+    ) {
       const why = suite.cipher === "cbc" ? "AES-CBC content" : `the legacy wrap "${wrap}"`;
       out.push(
         finding(FindingCodes.LEGACY_FORMAT, "info", `V2 with ${why}: reading it needs --allow-legacy`),

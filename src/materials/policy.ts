@@ -1,4 +1,4 @@
-import type { ContentMetadata } from "../codec/content-metadata.js";
+import { type ContentMetadata, LEGACY_WRAP_ALGORITHMS } from "../codec/content-metadata.js";
 import { ErrorCodes, LegacyModeError, SecurityError } from "../errors.js";
 
 /** Same meaning as the official clients' commitment policies (spec §7.1). */
@@ -43,8 +43,7 @@ const LEGACY_HINT = "pass --allow-legacy (CLI) or { allowLegacy: true } (library
 /** True if reading `metadata` needs a legacy wrapping algorithm (spec §7.1). */
 export function usesLegacyWrapping(metadata: ContentMetadata): boolean {
   if (metadata.format === "v1") return true;
-  if (metadata.format === "v2")
-    return !["kms+context", "AES/GCM", "RSA-OAEP-SHA1"].includes(metadata.wrapAlgorithm);
+  if (metadata.format === "v2") return LEGACY_WRAP_ALGORITHMS.includes(metadata.wrapAlgorithm);
   return false;
 }
 

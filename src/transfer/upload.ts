@@ -10,7 +10,9 @@ import { choosePartSize, MAX_PARTS } from "./part-size.js";
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   PutObjectCommand,
+  type S3ClientLike,
   s3Error,
 } from "./s3-commands.js";
 import { withPayloadSigning } from "./unsigned-payload.js";
@@ -97,6 +99,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
         { abortSignal: signal },
       );
     } catch (err) {
+      await removeInstructionFile(s3, bucket, instructionFileKey);
       throw s3Error("PutObject", bucket, key, err);
     }
     bytesUploaded = first.value.body.length;
@@ -120,6 +123,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     uploadId = created.UploadId;
   } catch (err) {
     closeSource();
+    await removeInstructionFile(s3, bucket, instructionFileKey);
     throw s3Error("CreateMultipartUpload", bucket, key, err);
   }
 
@@ -169,8 +173,19 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     closeSource();
     const first =
       signal?.aborted && !(err instanceof S3CseError) ? new AbortError(undefined, { cause: err }) : err;
+    await removeInstructionFile(s3, bucket, instructionFileKey);
     throw await abortMultipartUpload(s3, bucket, key, uploadId, first);
   }
+}
+
+/** After a failed upload, the instruction file written for it would describe no object: remove it (best effort). */
+async function removeInstructionFile(
+  s3: S3ClientLike,
+  bucket: string,
+  key: string | undefined,
+): Promise<void> {
+  if (key === undefined) return;
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
 }
 
 /* Precondition: the bytes read equal the declared plaintext length. */

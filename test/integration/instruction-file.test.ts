@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
@@ -10,6 +15,8 @@ import { MiB } from "../../src/transfer/part-size.js";
 import { getDecryptedRange } from "../../src/transfer/ranged-get.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
+import { awsError } from "../support/fake-kms.js";
+import { recordingClient } from "../support/recording-client.js";
 
 let aws: TestAws;
 let kms: KmsKeyring;
@@ -104,5 +111,31 @@ describe("instruction-file mode against moto_server", () => {
         metadataPlacement: "instruction-file",
       }),
     ).rejects.toThrow(/RDS restores do not read instruction files/);
+  });
+  it("a failed upload removes the instruction file it wrote and leaves no multipart upload", async () => {
+    const bucket = await aws.newBucket();
+    const s3 = recordingClient(aws.s3, (cmd) =>
+      cmd.name === "UploadPart" && cmd.input.PartNumber === 2
+        ? awsError("InternalError", "injected", 500)
+        : undefined,
+    );
+    await expect(
+      encryptAndUpload({
+        s3,
+        bucket,
+        key: "broken.bin",
+        source: Readable.from([randomBytes(11 * MiB)]),
+        keyring: kms,
+        format: "v3",
+        partSize: 5 * MiB,
+        concurrency: 1,
+        metadataPlacement: "instruction-file",
+      }),
+    ).rejects.toThrow(/injected/);
+    expect(s3.names()).toContain("DeleteObject");
+    const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+    const uploads = await aws.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(uploads.Uploads ?? []).toEqual([]);
   });
 });

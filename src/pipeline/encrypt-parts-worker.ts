@@ -1,8 +1,13 @@
 import { Worker } from "node:worker_threads";
 import { type ContentKey, contentCipherParams } from "../ciphers/content-cipher.js";
-import { AbortError, ErrorCodes, TransferError } from "../errors.js";
+import { AbortError } from "../errors.js";
 import { crc32Base64, hasCrc32 } from "./crc32.js";
-import { ENCRYPT_SLICE, type EncryptedPart, type EncryptPartsOptions } from "./encrypt-parts.js";
+import {
+  assertPartSize,
+  ENCRYPT_SLICE,
+  type EncryptedPart,
+  type EncryptPartsOptions,
+} from "./encrypt-parts.js";
 import { ENCRYPT_WORKER_SOURCE } from "./encrypt-worker-source.js";
 
 /** Plaintext handed to the worker but not yet encrypted, at most (keeps memory bounded). */
@@ -35,13 +40,7 @@ export async function* encryptPartsInWorker(
   options: EncryptPartsOptions & { maxFreeBuffers?: number },
 ): AsyncGenerator<EncryptedPart, void, undefined> {
   const { partSize, signal, onRead } = options;
-  /* Precondition: the part size is a positive multiple of 16. */
-  if (!Number.isSafeInteger(partSize) || partSize <= 0 || partSize % 16 !== 0) {
-    throw new TransferError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `part size must be a positive multiple of 16 bytes, got ${partSize}`,
-    );
-  }
+  assertPartSize(partSize);
   const params = contentCipherParams(contentKey);
   const worker = new Worker(ENCRYPT_WORKER_SOURCE, {
     eval: true,

@@ -51,12 +51,8 @@ export const ENCRYPT_SLICE = 64 * 1024;
  * whole blocks); the final part adds the CBC padding or the GCM tag. An empty source yields one
  * final part.
  */
-export async function* encryptParts(
-  source: AsyncIterable<Uint8Array | string>,
-  encryptor: ContentEncryptor,
-  options: EncryptPartsOptions,
-): AsyncGenerator<EncryptedPart, void, undefined> {
-  const { partSize, signal, onRead } = options;
+/** Both part producers (in-process and worker) cut the same parts. */
+export function assertPartSize(partSize: number): void {
   /* Precondition: the part size is a positive multiple of 16. */
   if (!Number.isSafeInteger(partSize) || partSize <= 0 || partSize % 16 !== 0) {
     throw new TransferError(
@@ -64,6 +60,15 @@ export async function* encryptParts(
       `part size must be a positive multiple of 16 bytes, got ${partSize}`,
     );
   }
+}
+
+export async function* encryptParts(
+  source: AsyncIterable<Uint8Array | string>,
+  encryptor: ContentEncryptor,
+  options: EncryptPartsOptions,
+): AsyncGenerator<EncryptedPart, void, undefined> {
+  const { partSize, signal, onRead } = options;
+  assertPartSize(partSize);
   const pool = options.pool?.partSize === partSize ? options.pool : new PartBufferPool(partSize, 8);
   const checksum = options.checksum !== false && hasCrc32();
   let part = pool.acquire();

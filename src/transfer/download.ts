@@ -13,6 +13,7 @@ import type { Keyring } from "../materials/keyring.js";
 import { prepareDecryption } from "../materials/materials.js";
 import { type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream, type DecryptStream } from "../pipeline/decrypt-stream.js";
+import { decryptBody } from "./decrypt-body.js";
 import { resolveContentMetadata } from "./object-metadata.js";
 import { GetObjectCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
 
@@ -103,10 +104,8 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
       onCiphertext: (n) => options.onProgress?.({ bytesDownloaded: n, totalBytes: total }),
       ...(declared !== undefined ? { expectedPlaintextLength: declared } : {}),
     });
-    body.on("error", (err) => transform.destroy(s3Error("GetObject", bucket, key, err)));
-    body.pipe(transform);
     return {
-      stream: transform,
+      stream: decryptBody(body, transform, bucket, key),
       contentMetadata,
       ciphertextLength: total,
       objectMetadata: out.Metadata ?? {},

@@ -8,6 +8,7 @@ import type { Keyring } from "../materials/keyring.js";
 import { prepareDecryption } from "../materials/materials.js";
 import { assertRangedReadAllowed, type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream } from "../pipeline/decrypt-stream.js";
+import { decryptBody } from "./decrypt-body.js";
 import { readObjectEncryption } from "./object-metadata.js";
 import { GetObjectCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
 
@@ -90,9 +91,11 @@ export async function openDecryptedRange(options: DecryptedRangeOptions): Promis
     );
   }
   const transform = createDecryptStream(decryptor, { authenticateBeforeRelease: false });
-  body.on("error", (err) => transform.destroy(s3Error("GetObject", bucket, key, err)));
-  body.pipe(transform);
-  return { stream: transform, range: plan.plaintext, contentMetadata };
+  return {
+    stream: decryptBody(body, transform, bucket, key),
+    range: plan.plaintext,
+    contentMetadata,
+  };
 }
 
 /** {@link openDecryptedRange}, collected into one buffer (for small ranges). */

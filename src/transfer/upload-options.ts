@@ -54,7 +54,8 @@ export interface EncryptAndUploadOptions {
   objectParams?: ObjectParams;
   /**
    * `object` (default): encryption metadata in the object's user metadata. `instruction-file`:
-   * in `<key>.instruction` (written first, as the Java client does); not for the rds format.
+   * in `<key>.instruction`, written only after the object completed (a failed upload leaves the
+   * previous object and instruction file untouched); not for the rds format.
    */
   metadataPlacement?: MetadataPlacement;
   /**

@@ -1,4 +1,5 @@
 import { addAbortSignal, Readable } from "node:stream";
+import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
 import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../errors.js";
 import { prepareEncryption, suiteForWriteFormat } from "../materials/materials.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
@@ -10,9 +11,7 @@ import { choosePartSize, MAX_PARTS } from "./part-size.js";
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectCommand,
   PutObjectCommand,
-  type S3ClientLike,
   s3Error,
 } from "./s3-commands.js";
 import { withPayloadSigning } from "./unsigned-payload.js";
@@ -81,10 +80,10 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   if (first.value.last) {
     assertLength(options.contentLength, bytesRead);
     const placed = placeContentMetadata(materials.metadata, bytesRead, placement);
-    const instructionFileKey = await writeInstructionFile(options, placed);
     const metadata = placed.objectMetadata;
     let out: { ETag?: string; VersionId?: string };
     try {
+      throwIfAborted(signal);
       out = await s3.send(
         withPayloadSigning(
           new PutObjectCommand({
@@ -96,12 +95,12 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
           }),
           options.unsignedPayload,
         ),
-        { abortSignal: signal },
+        { abortSignal: completionSignal(placed, signal) },
       );
     } catch (err) {
-      await removeInstructionFile(s3, bucket, instructionFileKey);
       throw s3Error("PutObject", bucket, key, err);
     }
+    const instructionFileKey = await writeInstructionFile(options, placed);
     bytesUploaded = first.value.body.length;
     partsDone = 1;
     report();
@@ -111,9 +110,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   const placed = placeContentMetadata(materials.metadata, options.contentLength, placement);
   const metadata = placed.objectMetadata;
   let uploadId: string;
-  let instructionFileKey: string | undefined;
   try {
-    instructionFileKey = await writeInstructionFile(options, placed);
     const created = await s3.send(
       new CreateMultipartUploadCommand({ ...common, Metadata: { ...options.metadata, ...metadata } }),
       {
@@ -123,10 +120,10 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     uploadId = created.UploadId;
   } catch (err) {
     closeSource();
-    await removeInstructionFile(s3, bucket, instructionFileKey);
     throw s3Error("CreateMultipartUpload", bucket, key, err);
   }
 
+  let completedWithError: unknown;
   try {
     const completed = await uploadParts({
       s3,
@@ -154,11 +151,16 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
           UploadId: uploadId,
           MultipartUpload: { Parts: completed },
         }),
-        { abortSignal: signal },
+        { abortSignal: completionSignal(placed, signal) },
       );
     } catch (err) {
       throw s3Error("CompleteMultipartUpload", bucket, key, err);
     }
+    // The object is complete: from here on nothing is aborted (see writeInstructionFile).
+    const instructionFileKey = await writeInstructionFile(options, placed).catch((err) => {
+      completedWithError = err;
+      throw err;
+    });
     return result(
       options,
       partSize,
@@ -171,21 +173,12 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     );
   } catch (err) {
     closeSource();
+    // After CompleteMultipartUpload succeeded there is no upload left to abort.
+    if (completedWithError !== undefined) throw completedWithError;
     const first =
       signal?.aborted && !(err instanceof S3CseError) ? new AbortError(undefined, { cause: err }) : err;
-    await removeInstructionFile(s3, bucket, instructionFileKey);
     throw await abortMultipartUpload(s3, bucket, key, uploadId, first);
   }
-}
-
-/** After a failed upload, the instruction file written for it would describe no object: remove it (best effort). */
-async function removeInstructionFile(
-  s3: S3ClientLike,
-  bucket: string,
-  key: string | undefined,
-): Promise<void> {
-  if (key === undefined) return;
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
 }
 
 /* Precondition: the bytes read equal the declared plaintext length. */
@@ -198,19 +191,39 @@ function assertLength(expected: number | undefined, actual: number): void {
   }
 }
 
+const INSTRUCTION_FILE_ATTEMPTS = 3;
+
+/**
+ * Instruction-file mode: written only once the object itself is complete (PutObject or
+ * CompleteMultipartUpload succeeded), so a failed or cancelled upload leaves the previous object
+ * and its instruction file untouched. Not cancellable: the new object already replaced the old one
+ * and needs its instruction file, so a cancel that arrives now is ignored. If every attempt fails,
+ * the error says that the object was replaced and how to repair it.
+ */
 async function writeInstructionFile(
   o: EncryptAndUploadOptions,
   placed: PlacedMetadata,
 ): Promise<string | undefined> {
   if (!placed.instructionFile) return undefined;
-  return putInstructionFile({
-    s3: o.s3,
-    bucket: o.bucket,
-    key: o.key,
-    entries: placed.instructionFile,
-    signal: o.signal,
-    expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
-  });
+  let last: unknown;
+  for (let attempt = 1; attempt <= INSTRUCTION_FILE_ATTEMPTS; attempt++) {
+    try {
+      return await putInstructionFile({
+        s3: o.s3,
+        bucket: o.bucket,
+        key: o.key,
+        entries: placed.instructionFile,
+        expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
+      });
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new TransferError(
+    ErrorCodes.S3_FAILURE,
+    `s3://${o.bucket}/${o.key} was written, but its instruction file ${o.key}${INSTRUCTION_FILE_SUFFIX} could not be (${(last as Error).message}): the new object cannot be decrypted until the upload is run again`,
+    { cause: last },
+  );
 }
 
 async function* checkedParts(
@@ -234,6 +247,15 @@ async function* prepend<T>(head: T, rest: AsyncIterator<T>): AsyncGenerator<T, v
     if (n.done) return;
     yield n.value;
   }
+}
+
+/**
+ * In instruction-file mode the request that completes the object is not cancelled once sent: S3
+ * may have stored the object even though the client gave up, and that object then needs its
+ * instruction file. A cancel is checked just before it instead.
+ */
+function completionSignal(placed: PlacedMetadata, signal: AbortSignal | undefined): AbortSignal | undefined {
+  return placed.instructionFile ? undefined : signal;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -112,7 +112,7 @@ describe("instruction-file mode against moto_server", () => {
       }),
     ).rejects.toThrow(/RDS restores do not read instruction files/);
   });
-  it("a failed upload removes the instruction file it wrote and leaves no multipart upload", async () => {
+  it("a failed upload writes no instruction file and leaves no multipart upload", async () => {
     const bucket = await aws.newBucket();
     const s3 = recordingClient(aws.s3, (cmd) =>
       cmd.name === "UploadPart" && cmd.input.PartNumber === 2
@@ -132,10 +132,143 @@ describe("instruction-file mode against moto_server", () => {
         metadataPlacement: "instruction-file",
       }),
     ).rejects.toThrow(/injected/);
-    expect(s3.names()).toContain("DeleteObject");
+    expect(s3.names()).not.toContain("PutObject");
+    expect(s3.names()).not.toContain("DeleteObject");
     const listed = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     expect(listed.KeyCount ?? 0).toBe(0);
     const uploads = await aws.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
+  describe("a failed re-upload over an existing object leaves it and its instruction file untouched", () => {
+    const upload = (
+      s3: typeof aws.s3,
+      key: string,
+      data: Buffer,
+      extra: { signal?: AbortSignal; partSize?: number } = {},
+    ) =>
+      encryptAndUpload({
+        s3,
+        bucket: aws.bucket,
+        key,
+        source: Readable.from([data]),
+        contentLength: data.length,
+        keyring: kms,
+        format: "v3",
+        partSize: 5 * MiB,
+        concurrency: 1,
+        metadataPlacement: "instruction-file",
+        ...extra,
+      });
+    const snapshot = async (key: string) => {
+      const get = async (k: string) => {
+        const out = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: k }));
+        return { etag: out.ETag, body: Buffer.from(await out.Body!.transformToByteArray()) };
+      };
+      return { object: await get(key), instruction: await get(`${key}.instruction`) };
+    };
+    const expectUntouched = async (
+      key: string,
+      before: Awaited<ReturnType<typeof snapshot>>,
+      old: Buffer,
+    ) => {
+      const after = await snapshot(key);
+      expect(after.object.etag).toBe(before.object.etag);
+      expect(after.instruction.body.equals(before.instruction.body)).toBe(true);
+      expect((await readAll(key)).equals(old)).toBe(true);
+      const uploads = await aws.s3.send(new ListMultipartUploadsCommand({ Bucket: aws.bucket, Prefix: key }));
+      expect(uploads.Uploads ?? []).toEqual([]);
+    };
+
+    it("multipart: UploadPart 2 fails", async () => {
+      const key = "reup/multipart.bin";
+      const old = randomBytes(6 * MiB + 1);
+      await upload(aws.s3, key, old);
+      const before = await snapshot(key);
+      const s3 = recordingClient(aws.s3, (cmd) =>
+        cmd.name === "UploadPart" && cmd.input.PartNumber === 2
+          ? awsError("InternalError", "injected", 500)
+          : undefined,
+      );
+      await expect(upload(s3, key, randomBytes(11 * MiB))).rejects.toThrow(/injected/);
+      expect(s3.names()).not.toContain("PutObject");
+      expect(s3.names()).not.toContain("DeleteObject");
+      await expectUntouched(key, before, old);
+    });
+
+    it("multipart: CompleteMultipartUpload fails", async () => {
+      const key = "reup/complete.bin";
+      const old = randomBytes(6 * MiB + 1);
+      await upload(aws.s3, key, old);
+      const before = await snapshot(key);
+      const s3 = recordingClient(aws.s3, (cmd) =>
+        cmd.name === "CompleteMultipartUpload" ? awsError("InternalError", "injected", 500) : undefined,
+      );
+      await expect(upload(s3, key, randomBytes(6 * MiB + 7))).rejects.toThrow(/injected/);
+      expect(s3.names()).toContain("AbortMultipartUpload");
+      await expectUntouched(key, before, old);
+    });
+
+    it("multipart: cancelled through the AbortSignal after the first part", async () => {
+      const key = "reup/cancelled.bin";
+      const old = randomBytes(1000);
+      await upload(aws.s3, key, old);
+      const before = await snapshot(key);
+      const controller = new AbortController();
+      const s3 = recordingClient(aws.s3, (cmd, n) => {
+        if (cmd.name === "UploadPart" && n === 1) controller.abort(new Error("user cancelled"));
+        return undefined;
+      });
+      await expect(
+        upload(s3, key, randomBytes(16 * MiB), { signal: controller.signal }),
+      ).rejects.toMatchObject({
+        code: "ABORTED",
+      });
+      await expectUntouched(key, before, old);
+    });
+
+    it("single PutObject: the data object's PutObject fails", async () => {
+      const key = "reup/single.bin";
+      const old = randomBytes(1000);
+      await upload(aws.s3, key, old);
+      const before = await snapshot(key);
+      const s3 = recordingClient(aws.s3, (cmd) =>
+        cmd.name === "PutObject" && cmd.input.Key === key
+          ? awsError("InternalError", "injected", 500)
+          : undefined,
+      );
+      await expect(upload(s3, key, randomBytes(2000))).rejects.toThrow(/injected/);
+      expect(s3.sent.filter((c) => c.input.Key === `${key}.instruction`)).toEqual([]);
+      expect(s3.names()).not.toContain("DeleteObject");
+      await expectUntouched(key, before, old);
+    });
+  });
+
+  it("the instruction file is written after the object; if that write fails the error says the object was replaced", async () => {
+    const bucket = await aws.newBucket();
+    const key = "late/instr.bin";
+    const s3 = recordingClient(aws.s3, (cmd) =>
+      cmd.name === "PutObject" && cmd.input.Key === `${key}.instruction`
+        ? awsError("InternalError", "injected", 500)
+        : undefined,
+    );
+    const err = await encryptAndUpload({
+      s3,
+      bucket,
+      key,
+      source: Readable.from([randomBytes(6 * MiB)]),
+      keyring: kms,
+      format: "v3",
+      partSize: 5 * MiB,
+      metadataPlacement: "instruction-file",
+    }).catch((e) => e);
+    expect(err).toMatchObject({ code: "S3_FAILURE" });
+    expect(err.message).toMatch(
+      /was written, but its instruction file late\/instr\.bin\.instruction could not be/,
+    );
+    const names = s3.names();
+    expect(names.indexOf("CompleteMultipartUpload")).toBeLessThan(names.indexOf("PutObject"));
+    expect(names).not.toContain("AbortMultipartUpload");
+    expect(names.filter((n) => n === "PutObject")).toHaveLength(3);
   });
 });

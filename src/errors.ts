@@ -29,6 +29,10 @@ export const ErrorCodes = {
   S3_FAILURE: "S3_FAILURE",
   /** A local read or write failed. */
   IO_FAILURE: "IO_FAILURE",
+  /** A download target exists and is not a regular file (device, FIFO, socket, symlink to one). */
+  NOT_A_REGULAR_FILE: "NOT_A_REGULAR_FILE",
+  /** The source file changed (size, mtime, ctime or inode) while it was being uploaded. */
+  SOURCE_CHANGED: "SOURCE_CHANGED",
   /** The operation was cancelled through an AbortSignal (or a signal in the CLI). */
   ABORTED: "ABORTED",
   /** The object's body does not have the length its metadata and algorithm imply. */

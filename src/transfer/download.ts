@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { chmod, type FileHandle, rename } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createContentDecryptor } from "../ciphers/content-cipher.js";
@@ -14,6 +12,13 @@ import { prepareDecryption } from "../materials/materials.js";
 import { type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream, type DecryptStream } from "../pipeline/decrypt-stream.js";
 import { decryptBody } from "./decrypt-body.js";
+import {
+  assertTargetReplaceable,
+  createPartialFile,
+  discardPartialFile,
+  finalFileMode,
+  resolveDownloadTarget,
+} from "./download-target.js";
 import { resolveContentMetadata } from "./object-metadata.js";
 import { GetObjectCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
 
@@ -141,6 +146,7 @@ function assertBodyLength(cm: ContentMetadata, length: number | undefined): void
 export interface DownloadResult {
   readonly bucket: string;
   readonly key: string;
+  /** The path written: the target, resolved (DIR/<key basename> for a directory, a symlink's file). */
   readonly file: string;
   readonly format: ContentMetadata["format"];
   readonly contentAlgorithm: string;
@@ -150,26 +156,32 @@ export interface DownloadResult {
 }
 
 /**
- * Decrypts an object into `file`. Plaintext goes to a temporary file beside it (mode 0600), which
- * is renamed over `file` only after the whole object decrypted and authenticated; on any failure
- * the temporary file is removed and `file` is left as it was.
+ * Decrypts an object into `file`. The target is checked before anything is fetched (a directory
+ * gets `DIR/<key basename>`; a device, FIFO or socket is refused with NOT_A_REGULAR_FILE). Plaintext
+ * goes to a temporary file beside it (mode 0600), which gets the umask's mode and is renamed over
+ * the target only after the whole object decrypted and authenticated; on any failure the temporary
+ * file is removed and the target is left as it was.
  */
 export async function downloadToFile(
   options: DecryptObjectOptions & { file: string },
 ): Promise<DownloadResult> {
-  const { file, signal } = options;
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString("hex")}.s3cse-partial`);
-  const opened = await openDecryptedStream({ ...options, delayedAuthentication: true });
+  const { signal } = options;
+  const file = await resolveDownloadTarget(options.file, options.key);
+  const partial = await createPartialFile(file, randomBytes(6).toString("hex"));
+  let handle: FileHandle | undefined = partial.handle;
+  let opened: DecryptedStream | undefined;
   try {
-    await pipeline(
-      opened.stream,
-      createWriteStream(tmp, { flags: "wx", mode: 0o600 }),
-      signal ? { signal } : {},
-    );
-    await rename(tmp, file);
+    opened = await openDecryptedStream({ ...options, delayedAuthentication: true });
+    // The write stream closes the handle when it finishes or is destroyed.
+    const out = handle.createWriteStream();
+    handle = undefined;
+    await pipeline(opened.stream, out, signal ? { signal } : {});
+    await chmod(partial.path, finalFileMode());
+    await assertTargetReplaceable(file);
+    await rename(partial.path, file);
   } catch (err) {
-    opened.stream.destroy();
-    await unlink(tmp).catch(() => undefined);
+    opened?.stream.destroy();
+    await discardPartialFile(partial.path, handle);
     if (signal?.aborted && !(err instanceof S3CseError)) throw new AbortError(undefined, { cause: err });
     if (err instanceof S3CseError) throw err;
     throw new TransferError(ErrorCodes.IO_FAILURE, `writing ${file} failed: ${(err as Error).message}`, {

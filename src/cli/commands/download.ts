@@ -1,7 +1,14 @@
+import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
+import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../../errors.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import type { CommitmentPolicy } from "../../materials/policy.js";
-import { type DownloadProgress, downloadToFile } from "../../transfer/download.js";
+import {
+  type DecryptObjectOptions,
+  type DownloadProgress,
+  downloadToFile,
+  openDecryptedStream,
+} from "../../transfer/download.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";
@@ -12,6 +19,7 @@ interface DownloadOptions extends CommonOptions {
   allowLegacy?: boolean;
   commitmentPolicy?: string;
   context?: string[];
+  delayedAuthentication?: boolean;
 }
 
 const POLICIES: Record<string, CommitmentPolicy> = {
@@ -30,7 +38,7 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
         "download an S3 object and decrypt it into a file (written only once it decrypted completely)",
       )
       .argument("<s3url>", "source, s3://bucket/key")
-      .argument("<file>", "local file to write")
+      .argument("<file>", "local file or directory to write, or - for stdout")
       .option(
         "--kms-key-id <id>",
         "KMS key the data key must be wrapped under (default: whatever key the object names)",
@@ -44,31 +52,43 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
           Object.keys(POLICIES),
         ),
       )
-      .option("--context <key=value>", "expected KMS encryption context entry (repeatable)", collect),
+      .option("--context <key=value>", "expected KMS encryption context entry (repeatable)", collect)
+      .option(
+        "--delayed-authentication",
+        "with - (stdout): stream GCM/V3 plaintext before the tag is verified (a failed check then ends the output with an error, after bytes were written); without it, stdout gets nothing until the object authenticated (up to 64 MiB)",
+      ),
   ).action(async (s3url: string, file: string, opts: DownloadOptions) => {
     const { bucket, key } = parseS3Url(s3url);
     const encryptionContext = parsePairs(opts.context, "--context");
+    /* Precondition: download to - (stdout) is not combined with --json. */
+    if (file === "-" && opts.json)
+      throw new UsageError("--json cannot be used with - (stdout): stdout carries the plaintext");
     const clients = clientsFor(opts, io.env);
     const progress = createProgress(io, "download", opts.json === true);
     try {
-      const result = await downloadToFile({
+      const common: DecryptObjectOptions = {
         s3: clients.s3,
         bucket,
         key,
-        file,
         keyring: new KmsKeyring({ client: clients.kms, ...(opts.kmsKeyId ? { keyId: opts.kmsKeyId } : {}) }),
         allowLegacy: opts.allowLegacy === true,
         ...(opts.commitmentPolicy ? { commitmentPolicy: POLICIES[opts.commitmentPolicy] } : {}),
         encryptionContext,
         signal: io.signal,
         onProgress: (p: DownloadProgress) => progress.update(p.bytesDownloaded, p.totalBytes),
-      });
+      };
+      if (file === "-") {
+        await downloadToStdout(io, common, opts.delayedAuthentication === true);
+        setExit(0);
+        return;
+      }
+      const result = await downloadToFile({ ...common, file });
       progress.stop();
       if (opts.json) writeJson(io, { ok: true, ...result });
       else
         writeLine(
           io.stdout,
-          `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${file}: ${result.bytes} bytes`,
+          `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${result.file}: ${result.bytes} bytes`,
         );
       setExit(0);
     } finally {
@@ -76,4 +96,26 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
       clients.destroy();
     }
   });
+}
+
+/**
+ * `-`: plaintext written through to stdout (never via a temporary file and rename). GCM/V3
+ * plaintext is held back until the tag verified unless --delayed-authentication was given.
+ */
+async function downloadToStdout(io: CliIo, options: DecryptObjectOptions, delayed: boolean): Promise<void> {
+  const opened = await openDecryptedStream({ ...options, delayedAuthentication: delayed });
+  try {
+    await pipeline(opened.stream, io.stdout, {
+      end: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    opened.stream.destroy();
+    if (options.signal?.aborted && !(err instanceof AbortError))
+      throw new AbortError(undefined, { cause: err });
+    if (err instanceof S3CseError) throw err;
+    throw new TransferError(ErrorCodes.IO_FAILURE, `writing to stdout failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }

@@ -68,6 +68,13 @@ export interface EncryptAndUploadOptions {
    * Default false; `"auto"` uses a worker when the machine has more than two cores.
    */
   encryptInWorker?: EncryptInWorker;
+  /**
+   * Checks that the source did not change: called after each part was read and once more just
+   * before the object is completed (PutObject / CompleteMultipartUpload). A throw fails the upload
+   * (the multipart upload is aborted). `encryptAndUploadFile` sets it to compare the file's size,
+   * mtime, ctime and inode with what they were when it was opened.
+   */
+  verifySource?: () => Promise<void>;
 }
 
 export interface UploadResult {

@@ -45,6 +45,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   const report = () =>
     options.onProgress?.({ bytesRead, bytesUploaded, partsDone, totalBytes: options.contentLength });
   const parts = checkedParts(
+    options.verifySource,
     encryptToParts(options.source, materials.contentKey, {
       partSize,
       concurrency,
@@ -81,6 +82,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     assertLength(options.contentLength, bytesRead);
     const placed = placeContentMetadata(materials.metadata, bytesRead, placement);
     const metadata = placed.objectMetadata;
+    await options.verifySource?.();
     let out: { ETag?: string; VersionId?: string };
     try {
       throwIfAborted(signal);
@@ -141,6 +143,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
       },
     });
     assertLength(options.contentLength, bytesRead);
+    await options.verifySource?.();
     throwIfAborted(signal);
     let out: { ETag?: string; VersionId?: string };
     try {
@@ -227,9 +230,11 @@ async function writeInstructionFile(
 }
 
 async function* checkedParts(
+  verifySource: (() => Promise<void>) | undefined,
   gen: AsyncGenerator<EncryptedPart>,
 ): AsyncGenerator<EncryptedPart, void, undefined> {
   for await (const part of gen) {
+    await verifySource?.();
     /* Precondition: an upload has at most 10,000 parts. */
     if (part.partNumber > MAX_PARTS) {
       throw new UsageError(

@@ -1,11 +1,12 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { AbortError, isS3CseError } from "../errors.js";
+import { isS3CseError } from "../errors.js";
 import { registerDownload } from "./commands/download.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { Interrupts } from "./interrupt.js";
 import { type CliIo, writeJson, writeLine } from "./io.js";
 
 export const VERSION = "0.1.0";
@@ -58,26 +59,23 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Entry point of the binary: wires SIGINT/SIGTERM to cancellation (which aborts uploads). */
+/** Entry point of the binary: wires SIGINT/SIGTERM to cancellation (which aborts uploads); see interrupt.ts. */
 async function main(): Promise<void> {
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (name: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(130);
-    process.stderr.write(`\ns3-cse: ${name} received, cancelling (aborting any multipart upload)…\n`);
-    controller.abort(new AbortError(`interrupted by ${name}`));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupts = new Interrupts(
+    (text) => process.stderr.write(text),
+    (code) => process.exit(code),
+  );
+  process.on("SIGINT", (name) => interrupts.handle(name));
+  process.on("SIGTERM", (name) => interrupts.handle(name));
   const code = await run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env: process.env,
-    signal: controller.signal,
+    signal: interrupts.signal,
+    uploads: interrupts,
   });
-  process.exitCode = code;
+  process.exitCode = interrupts.exitCode(code);
 }
 
 const invokedDirectly = (() => {

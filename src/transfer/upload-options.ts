@@ -75,6 +75,19 @@ export interface EncryptAndUploadOptions {
    * mtime, ctime and inode with what they were when it was opened.
    */
   verifySource?: () => Promise<void>;
+  /**
+   * Told about the multipart upload's life: `created` (with its id, right after
+   * CreateMultipartUpload), then `completed`, `aborted`, or `left` (every abort attempt failed).
+   * The CLI uses it to name the upload id if it must exit before the abort finished.
+   */
+  onMultipartUpload?: (event: MultipartUploadEvent) => void;
+}
+
+export interface MultipartUploadEvent {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly state: "created" | "completed" | "aborted" | "left";
 }
 
 export interface UploadResult {

@@ -18,6 +18,7 @@ import { withPayloadSigning } from "./unsigned-payload.js";
 import {
   DEFAULT_CONCURRENCY,
   type EncryptAndUploadOptions,
+  type MultipartUploadEvent,
   type UploadResult,
   validateUploadOptions,
 } from "./upload-options.js";
@@ -124,6 +125,9 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     closeSource();
     throw s3Error("CreateMultipartUpload", bucket, key, err);
   }
+  const tell = (state: MultipartUploadEvent["state"]) =>
+    options.onMultipartUpload?.({ bucket, key, uploadId, state });
+  tell("created");
 
   let completedWithError: unknown;
   try {
@@ -159,6 +163,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     } catch (err) {
       throw s3Error("CompleteMultipartUpload", bucket, key, err);
     }
+    tell("completed");
     // The object is complete: from here on nothing is aborted (see writeInstructionFile).
     const instructionFileKey = await writeInstructionFile(options, placed).catch((err) => {
       completedWithError = err;
@@ -180,7 +185,9 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     if (completedWithError !== undefined) throw completedWithError;
     const first =
       signal?.aborted && !(err instanceof S3CseError) ? new AbortError(undefined, { cause: err }) : err;
-    throw await abortMultipartUpload(s3, bucket, key, uploadId, first);
+    const thrown = await abortMultipartUpload(s3, bucket, key, uploadId, first);
+    tell(thrown === first ? "aborted" : "left");
+    throw thrown;
   }
 }
 

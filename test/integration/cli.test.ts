@@ -239,7 +239,7 @@ describe("s3-cse CLI against moto_server", () => {
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, bytes: 5000 });
   });
 
-  it("SIGINT during a multipart upload aborts it: exit 1, no upload left behind", async () => {
+  it("SIGINT during a multipart upload aborts it: exit 130, no upload left behind", async () => {
     const bucket = await aws.newBucket();
     const child = spawnCli(
       [
@@ -271,7 +271,7 @@ describe("s3-cse CLI against moto_server", () => {
     }
     expect(uploads).toBe(1);
     child.kill("SIGINT");
-    expect(await exited).toBe(1);
+    expect(await exited).toBe(130);
     expect(stderr).toMatch(/SIGINT/);
     const after = await aws.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(after.Uploads ?? []).toEqual([]);

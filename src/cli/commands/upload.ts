@@ -83,6 +83,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       concurrency,
       signal: io.signal,
       onProgress,
+      ...(io.uploads ? { onMultipartUpload: io.uploads.onMultipartUpload.bind(io.uploads) } : {}),
       ...(partSize !== undefined ? { partSize } : {}),
       ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
       ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),

@@ -154,6 +154,12 @@ describe("download targets that are not regular files", () => {
     expect(s3.sent).toEqual([]);
   });
 
+  it("Precondition: the download target path is non-empty", async () => {
+    const s3 = recordingClient(aws.s3);
+    await expect(download("", "tgt/x.bin", s3)).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    expect(s3.sent).toEqual([]);
+  });
+
   it("Precondition: the download target's directory exists", async () => {
     const dir = await freshDir();
     const s3 = recordingClient(aws.s3);

@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, statSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,5 +112,50 @@ describe("a source file rewritten during the upload fails it", () => {
     });
     expect(r.parts).toBe(3);
     expect(r.bytes).toBe(11 * MiB);
+  });
+
+  it("Precondition: the source path is a regular file — a FIFO is refused without waiting for a writer", async () => {
+    const fifo = join(dir, "src.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const s3 = recordingClient(aws.s3);
+    await expect(
+      encryptAndUploadFile({
+        s3,
+        bucket: aws.bucket,
+        key: "fifo.bak",
+        file: fifo,
+        keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
+        format: "rds",
+      }),
+    ).rejects.toMatchObject({ code: ErrorCodes.INVALID_ARGUMENT });
+    expect(s3.sent).toEqual([]);
+  });
+
+  it("a file replaced by another one (rename over its path) during the upload is detected by its inode", async () => {
+    const bucket = await aws.newBucket();
+    const file = join(dir, "replaced.bak");
+    await writeFile(file, randomBytes(11 * MiB));
+    let replaced = false;
+    const s3 = recordingClient(aws.s3, (cmd) => {
+      if (cmd.name === "UploadPart" && !replaced) {
+        replaced = true;
+        writeFileSync(`${file}.new`, randomBytes(11 * MiB));
+        renameSync(`${file}.new`, file);
+      }
+      return undefined;
+    });
+    const err = await encryptAndUploadFile({
+      s3,
+      bucket,
+      key: "replaced.bak",
+      file,
+      keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
+      format: "rds",
+      partSize: 5 * MiB,
+      concurrency: 1,
+    }).catch((e) => e);
+    expect(err).toMatchObject({ code: ErrorCodes.SOURCE_CHANGED });
+    expect(err.message).toMatch(/inode/);
+    await expectNothingLeft(bucket);
   });
 });

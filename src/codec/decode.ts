@@ -80,15 +80,18 @@ export function decodeContentMetadata(
     );
   }
   const instr = normalizeMetadata(instructionFile);
+  // Java v4 refuses these in any instruction file (a security exception on the V3 path; a V1/V2
+  // instruction file holding a V3 map fails its V1/V2 format check): the commitment and message id
+  // are trusted only from the object's own metadata, which the instruction file cannot replace.
+  /* Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
+  const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => has(instr, k));
+  if (smuggled.length > 0) {
+    throw new SecurityError(
+      ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+      `instruction file must not contain ${smuggled.join(", ")}: V3 keeps them on the object's own metadata, and they are trusted only from there`,
+    );
+  }
   if (location.kind === "v3-instruction-file") {
-    /* Precondition: a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
-    const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => has(instr, k));
-    if (smuggled.length > 0) {
-      throw new SecurityError(
-        ErrorCodes.INVALID_METADATA,
-        `V3 instruction file must not contain ${smuggled.join(", ")} (they are only trusted from object metadata)`,
-      );
-    }
     const merged = { ...instr };
     for (const k of V3_OBJECT_ONLY_KEYS) merged[k] = obj[k]!;
     return decodeMap(merged);

@@ -51,6 +51,21 @@ function s3ecOnly(m: Meta): Record<string, string> {
   return out;
 }
 
+function flagObjectOnlyKeys(instr: Meta, out: Finding[]): void {
+  const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => instr[k] !== undefined);
+  /* Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
+  if (smuggled.length > 0) {
+    out.push(
+      finding(
+        FindingCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        "error",
+        `${INSTRUCTION_NAME} contains ${smuggled.join(", ")}, which V3 trusts only from object metadata`,
+        { fix: "keep x-amz-c, x-amz-d and x-amz-i on the object's metadata (re-upload the object)" },
+      ),
+    );
+  }
+}
+
 /** Picks the metadata map to check, reporting instruction-file problems. Undefined = nothing to check. */
 function resolveMetadata(
   objectMeta: Meta,
@@ -83,17 +98,7 @@ function resolveMetadata(
       return undefined;
     }
     const instr = normalizeMetadata(lookup.body);
-    const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => instr[k] !== undefined);
-    /* Precondition: a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
-    if (smuggled.length > 0) {
-      out.push(
-        finding(
-          FindingCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
-          "error",
-          `${INSTRUCTION_NAME} contains ${smuggled.join(", ")}, which V3 trusts only from object metadata`,
-        ),
-      );
-    }
+    flagObjectOnlyKeys(instr, out);
     const merged: Record<string, string> = { ...instr };
     for (const k of V3_OBJECT_ONLY_KEYS) if (objectMeta[k] !== undefined) merged[k] = objectMeta[k];
     return { m: merged, location: "instruction-file" };
@@ -114,6 +119,7 @@ function resolveMetadata(
     return undefined;
   }
   const merged: Record<string, string> = { ...normalizeMetadata(lookup.body) };
+  flagObjectOnlyKeys(merged, out);
   const length = objectMeta[Keys.UNENCRYPTED_LENGTH];
   if (length !== undefined && merged[Keys.UNENCRYPTED_LENGTH] === undefined) {
     merged[Keys.UNENCRYPTED_LENGTH] = length;

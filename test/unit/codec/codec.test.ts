@@ -236,10 +236,31 @@ describe("format codec", () => {
     expect(locateContentMetadata({})).toEqual({ kind: "instruction-file" });
   });
 
-  it("Precondition: a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i", () => {
+  it("Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (V3 split)", () => {
     const { objectMetadata, instructionFile } = splitForInstructionFile(decodeContentMetadata(v3()));
     expect(() => decodeContentMetadata(objectMetadata, { ...instructionFile, "x-amz-d": b64(28) })).toThrow(
-      /must not contain x-amz-d/,
+      expect.objectContaining({
+        code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        message: expect.stringMatching(/must not contain x-amz-d/),
+      }),
+    );
+  });
+
+  it("Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (whole V3 map in the instruction file)", () => {
+    // The object carries no S3EC keys; every V3 key, commitment included, sits in <key>.instruction.
+    const all = encodeContentMetadata(decodeContentMetadata(v3()));
+    expect(locateContentMetadata({})).toEqual({ kind: "instruction-file" });
+    const { "x-amz-c": _c, "x-amz-d": _d, "x-amz-i": _i, ...rest } = all;
+    for (const k of ["x-amz-c", "x-amz-d", "x-amz-i"]) {
+      expect(() => decodeContentMetadata({}, { ...rest, [k]: all[k]! })).toThrow(
+        expect.objectContaining({ code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS }),
+      );
+    }
+    expect(() => decodeContentMetadata({}, all)).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        message: expect.stringMatching(/x-amz-c, x-amz-d, x-amz-i/),
+      }),
     );
   });
 

@@ -204,7 +204,14 @@ describe("metadata findings", () => {
     });
   });
 
-  it("a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i", () => {
+  it("an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (whole V3 map in the instruction file)", () => {
+    const { inspection } = only(FindingCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS, {}, undefined, {
+      instructionFile: { status: "found", body: v3KmsMetadata() },
+    });
+    expect(inspection.ok).toBe(false);
+  });
+
+  it("an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (V3 split)", () => {
     const all = v3KmsMetadata();
     const obj = { "x-amz-c": all["x-amz-c"]!, "x-amz-d": all["x-amz-d"]!, "x-amz-i": all["x-amz-i"]! };
     const body = without(all, "x-amz-c");

@@ -1,11 +1,6 @@
 import type { FormatGeneration } from "../codec/content-metadata.js";
-import {
-  ALL_S3EC_KEYS,
-  INSTRUCTION_FILE_SUFFIX,
-  Keys,
-  normalizeMetadata,
-  V3_OBJECT_ONLY_KEYS,
-} from "../codec/metadata-keys.js";
+import { INSTRUCTION_FILE_SUFFIX, Keys, normalizeMetadata } from "../codec/metadata-keys.js";
+import { ALL_S3EC_KEYS, V3_OBJECT_ONLY_KEYS } from "../codec/metadata-rules.js";
 import type { ClientSideDetails, DetailsDraft } from "./client-side-details.js";
 import { type Finding, FindingCodes, finding, findingsPass } from "./findings.js";
 import { guessGeneration } from "./generation.js";

@@ -39,6 +39,10 @@ export const ErrorCodes = {
   TRUNCATED: "TRUNCATED",
   /** A GCM object is larger than the in-memory authentication buffer allows for a stream. */
   BUFFER_LIMIT_EXCEEDED: "BUFFER_LIMIT_EXCEEDED",
+  /** An instruction file holds keys the format keeps on the object's own metadata (V3 x-amz-c/d/i). */
+  INSTRUCTION_FILE_FORBIDDEN_KEYS: "INSTRUCTION_FILE_FORBIDDEN_KEYS",
+  /** An instruction file is larger than the bound a reader accepts (64 KiB). */
+  INSTRUCTION_FILE_TOO_LARGE: "INSTRUCTION_FILE_TOO_LARGE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -68,7 +72,10 @@ export class UsageError extends S3CseError {
 /** Metadata or format problems: missing keys, bad base64, unsupported algorithms. */
 export class FormatError extends S3CseError {
   constructor(
-    code: typeof ErrorCodes.INVALID_METADATA | typeof ErrorCodes.UNSUPPORTED_FORMAT,
+    code:
+      | typeof ErrorCodes.INVALID_METADATA
+      | typeof ErrorCodes.UNSUPPORTED_FORMAT
+      | typeof ErrorCodes.INSTRUCTION_FILE_TOO_LARGE,
     message: string,
     options?: S3CseErrorOptions,
   ) {

@@ -112,6 +112,12 @@ export interface DecryptorOptions {
    * back, and a body that is shorter or longer than declared is refused.
    */
   readonly ciphertextLength?: number;
+  /**
+   * CBC: the plaintext length the metadata states (x-amz-unencrypted-content-length). Checked
+   * against `ciphertextLength` before decrypting and against the unpadded length at the end, with
+   * the same single error as a padding failure.
+   */
+  readonly expectedPlaintextLength?: number;
 }
 
 export function createContentDecryptor(
@@ -127,37 +133,80 @@ export function createContentDecryptor(
     );
   }
   const p = contentCipherParams(key, storedCommitment);
-  if (!p.algorithm.endsWith("gcm")) return cbcDecryptor(p);
+  if (!p.algorithm.endsWith("gcm")) return cbcDecryptor(p, options);
   return options.ciphertextLength === undefined
     ? gcmDecryptor(p)
     : gcmDecryptorOfLength(p, options.ciphertextLength);
 }
 
-function cbcDecryptor(p: CipherParams): ContentDecryptor {
+/**
+ * The one error of every CBC decryption failure (bad padding, wrong length, truncated, longer than
+ * declared): same code, same message, no lengths, so a caller who can rewrite the object learns
+ * nothing from *why* a read failed (no padding oracle beyond success/failure, see docs/security.md).
+ */
+export const CBC_FAILURE_MESSAGE =
+  "CBC decryption failed: wrong data key, or the object was truncated or modified";
+
+export function cbcFailure(cause?: unknown): SecurityError {
+  return new SecurityError(ErrorCodes.AUTHENTICATION_FAILED, CBC_FAILURE_MESSAGE, cause ? { cause } : {});
+}
+
+/** PKCS#7 check of a 16-byte last block without data-dependent branches; returns the pad length or 0. */
+export function pkcs7PadLength(last: Uint8Array): number {
+  const pad = last[15] ?? 0;
+  let bad = ((pad - 1) >>> 31) | ((16 - pad) >>> 31); // pad < 1 or pad > 16
+  for (let i = 0; i < 16; i++) {
+    const inPad = ((15 - i - pad) >>> 31) & 1; // i >= 16 - pad
+    bad |= inPad & ((last[i]! ^ pad) !== 0 ? 1 : 0);
+  }
+  return bad ? 0 : pad;
+}
+
+function cbcDecryptor(p: CipherParams, options: DecryptorOptions): ContentDecryptor {
+  const declared = options.ciphertextLength;
+  const expectedPlain = options.expectedPlaintextLength;
+  /* Precondition: a CBC body's declared length fits the metadata before anything is decrypted. */
+  if (
+    declared !== undefined &&
+    (!Number.isSafeInteger(declared) ||
+      declared === 0 ||
+      declared % 16 !== 0 ||
+      (expectedPlain !== undefined && 16 * (Math.floor(expectedPlain / 16) + 1) !== declared))
+  ) {
+    throw cbcFailure();
+  }
   const decipher = createDecipheriv(p.algorithm, p.key, p.iv);
+  decipher.setAutoPadding(false);
   let total = 0;
+  let held = Buffer.alloc(0); // the last decrypted block, kept until final() removes the padding
+  let tooLong = false;
   return {
     update(chunk) {
       total += chunk.length;
-      return [decipher.update(chunk)];
+      if (declared !== undefined && total > declared) tooLong = true;
+      const plain = decipher.update(chunk);
+      const all = held.length ? Buffer.concat([held, plain]) : plain;
+      const keep = Math.min(all.length, 16);
+      held = Buffer.from(all.subarray(all.length - keep));
+      return [all.subarray(0, all.length - keep)];
     },
     final() {
-      /* Precondition: a CBC body is a non-empty multiple of 16 bytes. */
-      if (total === 0 || total % 16 !== 0) {
-        throw new SecurityError(
-          ErrorCodes.TRUNCATED,
-          `CBC ciphertext is ${total} bytes, not a non-zero multiple of 16: the object is truncated or corrupted`,
-        );
-      }
+      // Every check runs, in the same order, whatever fails; one error for all of them.
+      /* Precondition: a CBC body is a non-empty multiple of 16 bytes, as long as declared, and ends with valid PKCS#7 padding that leaves the declared plaintext length. */
+      const lengthOk =
+        total > 0 && total % 16 === 0 && !tooLong && (declared === undefined || total === declared);
+      let rest: Buffer = Buffer.alloc(0);
+      let finalOk = true;
       try {
-        return [decipher.final()];
-      } catch (cause) {
-        throw new SecurityError(
-          ErrorCodes.AUTHENTICATION_FAILED,
-          "CBC padding is invalid: wrong data key, or the object is corrupted",
-          { cause },
-        );
+        rest = decipher.final();
+      } catch {
+        finalOk = false;
       }
+      const last = held.length === 16 && rest.length === 0 ? held : Buffer.alloc(16);
+      const pad = pkcs7PadLength(last);
+      const plainOk = expectedPlain === undefined || total - pad === expectedPlain;
+      if (!(lengthOk && finalOk && held.length === 16 && pad !== 0 && plainOk)) throw cbcFailure();
+      return [held.subarray(0, 16 - pad)];
     },
   };
 }

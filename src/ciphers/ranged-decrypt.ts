@@ -1,9 +1,9 @@
 import { createDecipheriv, type Decipher } from "node:crypto";
 import { AES_BLOCK } from "../codec/algorithm-suites.js";
-import { ErrorCodes, S3CseError, SecurityError } from "../errors.js";
+import { ErrorCodes, S3CseError } from "../errors.js";
 import { gcmCounterBlock, type RangePlan } from "./byte-range.js";
 import type { ContentDecryptor, ContentKey } from "./content-cipher.js";
-import { contentCipherParams } from "./content-cipher.js";
+import { cbcFailure, contentCipherParams, pkcs7PadLength } from "./content-cipher.js";
 
 /**
  * Decrypts the ciphertext bytes `plan.fetch` of an object and emits exactly the plaintext bytes
@@ -106,35 +106,16 @@ function cbcRange(key: Uint8Array, contentIv: Uint8Array, plan: RangePlan, trim:
     },
     final() {
       /* Precondition: the ranged response holds exactly the requested whole CBC blocks. */
-      if (total !== expected || !decipher) {
-        throw new SecurityError(
-          ErrorCodes.TRUNCATED,
-          `ranged CBC response is ${total} bytes; ${expected} were requested`,
-        );
-      }
+      // One indistinguishable CBC failure (no lengths, no padding detail): see cbcFailure.
+      if (total !== expected || !decipher) throw cbcFailure();
       const rest = out(decipher.final());
       if (!plan.includesFinalBlock) return rest;
-      const pad = held.at(-1) ?? 0;
       /* Precondition: the final CBC block ends with valid PKCS#7 padding. */
-      if (
-        held.length !== AES_BLOCK ||
-        pad < 1 ||
-        pad > AES_BLOCK ||
-        !held.subarray(AES_BLOCK - pad).every((b) => b === pad)
-      ) {
-        throw new SecurityError(
-          ErrorCodes.AUTHENTICATION_FAILED,
-          "CBC padding is invalid: wrong data key, or the object is corrupted",
-        );
-      }
+      const pad = held.length === AES_BLOCK ? pkcs7PadLength(held) : 0;
       const lastOffset = plan.fetch.end - pad; // plaintext offset of the last real byte
+      // A range start past the unpadded end depends on the padding byte: same error, or it is an oracle.
       /* Precondition: the range starts inside the plaintext once the padding is removed. */
-      if (plan.plaintext.start > lastOffset) {
-        throw new S3CseError(
-          ErrorCodes.INVALID_ARGUMENT,
-          `range start ${plan.plaintext.start} is beyond the object's ${lastOffset + 1} plaintext bytes`,
-        );
-      }
+      if (pad === 0 || plan.plaintext.start > lastOffset) throw cbcFailure();
       trim.setEnd(lastOffset);
       return [...rest, ...trim.push(held.subarray(0, AES_BLOCK - pad))];
     },

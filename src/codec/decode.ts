@@ -1,8 +1,7 @@
 import { ErrorCodes, FormatError, SecurityError } from "../errors.js";
 import {
   ALG_AES_256_CBC_IV16_NO_KDF,
-  COMMITMENT_LENGTH,
-  MESSAGE_ID_LENGTH,
+  ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   suiteForContentAlgorithm,
 } from "./algorithm-suites.js";
 import { decodeBase64 } from "./base64.js";
@@ -15,9 +14,10 @@ import type {
   V3WrapAlgorithm,
   WrapAlgorithm,
 } from "./content-metadata.js";
-import { V2_WRAP_ALGORITHMS, V3_WRAP_CODES } from "./content-metadata.js";
+import { V3_WRAP_CODES } from "./content-metadata.js";
 import { parseStringMap } from "./json-map.js";
-import { Keys, normalizeMetadata, V3_OBJECT_ONLY_KEYS } from "./metadata-keys.js";
+import { Keys, normalizeMetadata } from "./metadata-keys.js";
+import { checkRules, type KeyRule, rulesFor, V3_OBJECT_ONLY_KEYS } from "./metadata-rules.js";
 
 type Meta = Record<string, string>;
 
@@ -80,15 +80,18 @@ export function decodeContentMetadata(
     );
   }
   const instr = normalizeMetadata(instructionFile);
+  // Java v4 refuses these in any instruction file (a security exception on the V3 path; a V1/V2
+  // instruction file holding a V3 map fails its V1/V2 format check): the commitment and message id
+  // are trusted only from the object's own metadata, which the instruction file cannot replace.
+  /* Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
+  const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => has(instr, k));
+  if (smuggled.length > 0) {
+    throw new SecurityError(
+      ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+      `instruction file must not contain ${smuggled.join(", ")}: V3 keeps them on the object's own metadata, and they are trusted only from there`,
+    );
+  }
   if (location.kind === "v3-instruction-file") {
-    /* Precondition: a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
-    const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => has(instr, k));
-    if (smuggled.length > 0) {
-      throw new SecurityError(
-        ErrorCodes.INVALID_METADATA,
-        `V3 instruction file must not contain ${smuggled.join(", ")} (they are only trusted from object metadata)`,
-      );
-    }
     const merged = { ...instr };
     for (const k of V3_OBJECT_ONLY_KEYS) merged[k] = obj[k]!;
     return decodeMap(merged);
@@ -109,113 +112,70 @@ function decodeMap(m: Meta): ContentMetadata {
   throw new FormatError(ErrorCodes.UNSUPPORTED_FORMAT, "no S3 client-side encryption keys found");
 }
 
-function required(m: Meta, key: string): string {
-  const v = m[key];
-  /* Precondition: every MUST key of the detected format is present. */
-  if (v === undefined) throw invalid(`missing required metadata ${key}`);
-  return v;
-}
-
-function ivOf(m: Meta, expected: number, what: string): Uint8Array {
-  const iv = decodeBase64(required(m, Keys.IV), Keys.IV);
-  /* Precondition: the IV length matches the content algorithm. */
-  if (iv.length !== expected) {
-    throw invalid(`${Keys.IV} is ${iv.length} bytes; ${what} needs ${expected}`);
+/** Throws the first violation of the rule table: a missing required key or a value it does not allow. */
+function enforce(rules: readonly KeyRule[], m: Meta): void {
+  for (const v of checkRules(rules, m)) {
+    // Recommended keys have defaults (matdesc {}, tag length 128): readers accept them missing.
+    if (v.problem === "missing" && v.rule.presence !== "required") continue;
+    throw new FormatError(
+      v.problem === "value" && v.rule.unknownIsUnsupported
+        ? ErrorCodes.UNSUPPORTED_FORMAT
+        : ErrorCodes.INVALID_METADATA,
+      v.message,
+    );
   }
-  return iv;
 }
 
-function unencryptedLength(m: Meta): number | undefined {
+/** Value of a key the rules already checked (base64 keys decode cleanly). */
+const bytesOf = (m: Meta, key: string) => decodeBase64(m[key]!, key);
+
+function unencryptedLength(m: Meta): { unencryptedContentLength?: number } {
   const v = m[Keys.UNENCRYPTED_LENGTH];
-  if (v === undefined) return undefined;
-  /* Precondition: x-amz-unencrypted-content-length is a non-negative decimal integer. */
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-    throw invalid(`${Keys.UNENCRYPTED_LENGTH} is not a non-negative decimal integer`);
-  }
-  return Number(v);
+  return v === undefined ? {} : { unencryptedContentLength: Number(v) };
 }
 
 function decodeV1(m: Meta): V1ContentMetadata {
-  const cekAlg = m[Keys.CEK_ALG];
-  /* Precondition: a V1 object's content algorithm, when named, is CBC. */
-  if (cekAlg !== undefined && suiteForContentAlgorithm(cekAlg)?.cipher !== "cbc") {
-    throw invalid(`V1 object (${Keys.KEY_V1}) names content algorithm "${cekAlg}"; V1 is CBC only`);
-  }
-  const base = {
+  enforce(rulesFor("v1"), m);
+  return {
     format: "v1" as const,
     suite: ALG_AES_256_CBC_IV16_NO_KDF,
-    encryptedDataKey: decodeBase64(required(m, Keys.KEY_V1), Keys.KEY_V1),
-    iv: ivOf(m, 16, "AES-CBC"),
+    encryptedDataKey: bytesOf(m, Keys.KEY_V1),
+    iv: bytesOf(m, Keys.IV),
     materialsDescription: parseStringMap(m[Keys.MATDESC], Keys.MATDESC),
+    ...unencryptedLength(m),
   };
-  const length = unencryptedLength(m);
-  return length === undefined ? base : { ...base, unencryptedContentLength: length };
 }
 
 function decodeV2(m: Meta): V2ContentMetadata {
-  const cekAlg = required(m, Keys.CEK_ALG);
-  const suite = suiteForContentAlgorithm(cekAlg);
-  /* Precondition: V2 content algorithm is AES/GCM/NoPadding or AES/CBC/PKCS5Padding. */
-  if (!suite || suite.keyCommitting) {
-    throw new FormatError(ErrorCodes.UNSUPPORTED_FORMAT, `unsupported ${Keys.CEK_ALG} "${cekAlg}" for V2`);
-  }
-  const wrap = required(m, Keys.WRAP_ALG);
-  /* Precondition: V2 wrap algorithm is one the S3 Encryption Clients define. */
-  if (!V2_WRAP_ALGORITHMS.includes(wrap as WrapAlgorithm)) {
-    throw new FormatError(ErrorCodes.UNSUPPORTED_FORMAT, `unsupported ${Keys.WRAP_ALG} "${wrap}"`);
-  }
-  const tagLen = m[Keys.TAG_LEN];
-  if (suite.cipher === "gcm") {
-    // The spec says MUST; Java requires it, but the Go clients read objects without it (their
-    // published kms+context vector has none). The tag is always 16 bytes, so absence is harmless.
-    /* Precondition: V2 GCM objects carry no x-amz-tag-len or x-amz-tag-len = 128. */
-    if (tagLen !== undefined && tagLen !== "128")
-      throw invalid(`${Keys.TAG_LEN} must be "128" for AES/GCM (found "${tagLen}")`);
-  } else if (tagLen !== undefined && tagLen !== "") {
-    // aws-sdk-go v1 instruction files always hold "x-amz-tag-len", empty for CBC (docs/interop.md).
-    /* Precondition: V2 CBC objects carry no x-amz-tag-len or an empty one. */
-    throw invalid(`${Keys.TAG_LEN} must be absent (or empty) for AES/CBC`);
-  }
-  const base = {
+  enforce(rulesFor("v2"), m);
+  const suite = suiteForContentAlgorithm(m[Keys.CEK_ALG]!)!;
+  enforce(rulesFor("v2", { cipher: suite.cipher }), m);
+  return {
     format: "v2" as const,
     suite,
-    wrapAlgorithm: wrap as WrapAlgorithm,
-    encryptedDataKey: decodeBase64(required(m, Keys.KEY_V2), Keys.KEY_V2),
-    iv: ivOf(m, suite.ivLength, suite.cipher === "gcm" ? "AES-GCM" : "AES-CBC"),
+    wrapAlgorithm: m[Keys.WRAP_ALG] as WrapAlgorithm,
+    encryptedDataKey: bytesOf(m, Keys.KEY_V2),
+    iv: bytesOf(m, Keys.IV),
     materialsDescription: parseStringMap(m[Keys.MATDESC], Keys.MATDESC),
     ...(suite.cipher === "gcm" ? { tagLengthBits: 128 } : {}),
+    ...unencryptedLength(m),
   };
-  const length = unencryptedLength(m);
-  return length === undefined ? base : { ...base, unencryptedContentLength: length };
 }
 
 function decodeV3(m: Meta): V3ContentMetadata {
-  const c = required(m, Keys.V3_CEK_ALG);
-  const suite = suiteForContentAlgorithm(c);
-  /* Precondition: V3 x-amz-c is "115". */
-  if (c !== "115" || !suite)
-    throw new FormatError(ErrorCodes.UNSUPPORTED_FORMAT, `unsupported ${Keys.V3_CEK_ALG} "${c}"`);
-  const code = required(m, Keys.V3_WRAP_ALG);
-  const wrap = (Object.keys(V3_WRAP_CODES) as V3WrapAlgorithm[]).find((w) => V3_WRAP_CODES[w] === code);
-  /* Precondition: V3 x-amz-w is 02, 12 or 22. */
-  if (!wrap)
-    throw new FormatError(ErrorCodes.UNSUPPORTED_FORMAT, `unsupported ${Keys.V3_WRAP_ALG} "${code}"`);
-  const messageId = decodeBase64(required(m, Keys.V3_MESSAGE_ID), Keys.V3_MESSAGE_ID);
-  const commitment = decodeBase64(required(m, Keys.V3_COMMITMENT), Keys.V3_COMMITMENT);
-  /* Precondition: V3 message id and commitment are 28 bytes each. */
-  if (messageId.length !== MESSAGE_ID_LENGTH)
-    throw invalid(`${Keys.V3_MESSAGE_ID} must be ${MESSAGE_ID_LENGTH} bytes`);
-  if (commitment.length !== COMMITMENT_LENGTH)
-    throw invalid(`${Keys.V3_COMMITMENT} must be ${COMMITMENT_LENGTH} bytes`);
+  enforce(rulesFor("v3"), m);
+  const code = m[Keys.V3_WRAP_ALG]!;
+  enforce(rulesFor("v3", { v3WrapCode: code }), m);
+  const wrap = (Object.keys(V3_WRAP_CODES) as V3WrapAlgorithm[]).find((w) => V3_WRAP_CODES[w] === code)!;
   const descKey = wrap === "kms+context" ? Keys.V3_CONTEXT : Keys.V3_MATDESC;
   return {
     format: "v3",
-    suite,
+    suite: ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
     wrapAlgorithm: wrap,
-    encryptedDataKey: decodeBase64(required(m, Keys.V3_KEY), Keys.V3_KEY),
+    encryptedDataKey: bytesOf(m, Keys.V3_KEY),
     materialsDescription: parseStringMap(m[descKey], descKey),
-    messageId,
-    commitment,
+    messageId: bytesOf(m, Keys.V3_MESSAGE_ID),
+    commitment: bytesOf(m, Keys.V3_COMMITMENT),
   };
 }
 

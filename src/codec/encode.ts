@@ -2,7 +2,8 @@ import { encodeBase64 } from "./base64.js";
 import type { ContentMetadata } from "./content-metadata.js";
 import { V3_WRAP_CODES } from "./content-metadata.js";
 import { serializeStringMap } from "./json-map.js";
-import { Keys, V3_OBJECT_ONLY_KEYS } from "./metadata-keys.js";
+import { Keys } from "./metadata-keys.js";
+import { V3_OBJECT_ONLY_KEYS } from "./metadata-rules.js";
 
 /**
  * Encodes a value object into S3 user metadata (names without `x-amz-meta-`), exactly the

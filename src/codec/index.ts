@@ -5,3 +5,4 @@ export * from "./decode.js";
 export * from "./encode.js";
 export * from "./json-map.js";
 export * from "./metadata-keys.js";
+export * from "./metadata-rules.js";

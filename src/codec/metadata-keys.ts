@@ -25,37 +25,7 @@ export const Keys = {
   INSTRUCTION_FILE_MARKER: "x-amz-crypto-instr-file",
 } as const;
 
-/** Keys that only V1/V2 objects carry. */
-export const V1_V2_KEYS: readonly string[] = [
-  Keys.KEY_V1,
-  Keys.KEY_V2,
-  Keys.IV,
-  Keys.MATDESC,
-  Keys.WRAP_ALG,
-  Keys.CEK_ALG,
-  Keys.TAG_LEN,
-];
-
-/** Keys that only V3 objects carry. */
-export const V3_KEYS: readonly string[] = [
-  Keys.V3_CEK_ALG,
-  Keys.V3_KEY,
-  Keys.V3_WRAP_ALG,
-  Keys.V3_MATDESC,
-  Keys.V3_CONTEXT,
-  Keys.V3_COMMITMENT,
-  Keys.V3_MESSAGE_ID,
-];
-
-/** V3 keys that live in object metadata only, never in an instruction file (spec §4). */
-export const V3_OBJECT_ONLY_KEYS: readonly string[] = [
-  Keys.V3_CEK_ALG,
-  Keys.V3_COMMITMENT,
-  Keys.V3_MESSAGE_ID,
-];
-
-/** Every key of the S3EC vocabulary. */
-export const ALL_S3EC_KEYS: readonly string[] = [...V1_V2_KEYS, Keys.UNENCRYPTED_LENGTH, ...V3_KEYS];
+// Which keys each generation has, and where they may live: see metadata-rules.ts (the rule table).
 
 /** Default suffix of instruction files: `<key>.instruction`. */
 export const INSTRUCTION_FILE_SUFFIX = ".instruction";

@@ -1,5 +1,6 @@
 import type { FormatGeneration } from "../codec/content-metadata.js";
-import { Keys, V1_V2_KEYS, V3_KEYS, V3_OBJECT_ONLY_KEYS } from "../codec/metadata-keys.js";
+import { Keys } from "../codec/metadata-keys.js";
+import { V1_V2_KEYS, V3_KEYS, V3_OBJECT_ONLY_KEYS } from "../codec/metadata-rules.js";
 import type { Meta } from "./metadata-values.js";
 
 /** Keys that identify a generation on their own (the codec's mixed-generation rule, spec §2.4). */

@@ -1,11 +1,6 @@
 import type { FormatGeneration } from "../codec/content-metadata.js";
-import {
-  ALL_S3EC_KEYS,
-  INSTRUCTION_FILE_SUFFIX,
-  Keys,
-  normalizeMetadata,
-  V3_OBJECT_ONLY_KEYS,
-} from "../codec/metadata-keys.js";
+import { INSTRUCTION_FILE_SUFFIX, Keys, normalizeMetadata } from "../codec/metadata-keys.js";
+import { ALL_S3EC_KEYS, V3_OBJECT_ONLY_KEYS } from "../codec/metadata-rules.js";
 import type { ClientSideDetails, DetailsDraft } from "./client-side-details.js";
 import { type Finding, FindingCodes, finding, findingsPass } from "./findings.js";
 import { guessGeneration } from "./generation.js";
@@ -51,6 +46,21 @@ function s3ecOnly(m: Meta): Record<string, string> {
   return out;
 }
 
+function flagObjectOnlyKeys(instr: Meta, out: Finding[]): void {
+  const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => instr[k] !== undefined);
+  /* Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
+  if (smuggled.length > 0) {
+    out.push(
+      finding(
+        FindingCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        "error",
+        `${INSTRUCTION_NAME} contains ${smuggled.join(", ")}, which V3 trusts only from object metadata`,
+        { fix: "keep x-amz-c, x-amz-d and x-amz-i on the object's metadata (re-upload the object)" },
+      ),
+    );
+  }
+}
+
 /** Picks the metadata map to check, reporting instruction-file problems. Undefined = nothing to check. */
 function resolveMetadata(
   objectMeta: Meta,
@@ -83,17 +93,7 @@ function resolveMetadata(
       return undefined;
     }
     const instr = normalizeMetadata(lookup.body);
-    const smuggled = V3_OBJECT_ONLY_KEYS.filter((k) => instr[k] !== undefined);
-    /* Precondition: a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i. */
-    if (smuggled.length > 0) {
-      out.push(
-        finding(
-          FindingCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
-          "error",
-          `${INSTRUCTION_NAME} contains ${smuggled.join(", ")}, which V3 trusts only from object metadata`,
-        ),
-      );
-    }
+    flagObjectOnlyKeys(instr, out);
     const merged: Record<string, string> = { ...instr };
     for (const k of V3_OBJECT_ONLY_KEYS) if (objectMeta[k] !== undefined) merged[k] = objectMeta[k];
     return { m: merged, location: "instruction-file" };
@@ -114,6 +114,7 @@ function resolveMetadata(
     return undefined;
   }
   const merged: Record<string, string> = { ...normalizeMetadata(lookup.body) };
+  flagObjectOnlyKeys(merged, out);
   const length = objectMeta[Keys.UNENCRYPTED_LENGTH];
   if (length !== undefined && merged[Keys.UNENCRYPTED_LENGTH] === undefined) {
     merged[Keys.UNENCRYPTED_LENGTH] = length;

@@ -1,10 +1,10 @@
 /**
- * Checks of single metadata values. Each check appends findings instead of throwing (unlike
- * the codec, which stops at the first problem), and returns the decoded value when it is usable.
+ * Verifier diagnostics of single metadata values beyond the rule table (double base64, double
+ * JSON encoding, RFC 2047): they append findings and return the decoded value when it is usable.
+ * What is required and which values are allowed comes from src/codec/metadata-rules.ts.
  */
 import { decodeBase64 } from "../codec/base64.js";
 import { isRfc2047Encoded, parseStringMap, type StringMap } from "../codec/json-map.js";
-import { Keys } from "../codec/metadata-keys.js";
 import { type Finding, FindingCodes, finding } from "./findings.js";
 
 export type Meta = Readonly<Record<string, string>>;
@@ -62,25 +62,6 @@ export function checkBase64(m: Meta, key: string, out: Finding[]): Uint8Array | 
     return undefined;
   }
   return bytes;
-}
-
-/** Appends a MISSING_KEY finding for each absent key; returns true if all are present. */
-export function requireKeys(
-  m: Meta,
-  keys: readonly string[],
-  what: string,
-  out: Finding[],
-  severity: "error" | "warning" = "error",
-): boolean {
-  let ok = true;
-  for (const key of keys) {
-    /* Precondition: every required key of the detected format is present. */
-    if (m[key] === undefined) {
-      ok = false;
-      out.push(finding(FindingCodes.MISSING_KEY, severity, `${what} metadata lacks ${key}`, { key }));
-    }
-  }
-  return ok;
 }
 
 /** Appends an EXTRA_KEY finding for each present key that the detected format does not define. */
@@ -149,23 +130,4 @@ export function checkStringMap(m: Meta, key: string, out: Finding[]): StringMap 
     );
     return undefined;
   }
-}
-
-/** Reads `x-amz-unencrypted-content-length`, reporting a malformed value. */
-export function checkUnencryptedLength(m: Meta, out: Finding[]): number | undefined {
-  const value = m[Keys.UNENCRYPTED_LENGTH];
-  if (value === undefined) return undefined;
-  /* Precondition: x-amz-unencrypted-content-length is a non-negative decimal integer. */
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    out.push(
-      finding(
-        FindingCodes.INVALID_UNENCRYPTED_LENGTH,
-        "error",
-        `${Keys.UNENCRYPTED_LENGTH} is not a non-negative decimal integer`,
-        { key: Keys.UNENCRYPTED_LENGTH },
-      ),
-    );
-    return undefined;
-  }
-  return Number(value);
 }

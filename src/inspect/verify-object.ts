@@ -58,7 +58,7 @@ async function lookupInstructionFile(o: VerifyObjectOptions): Promise<Instructio
     const body = await fetchInstructionFile(o);
     return body ? { status: "found", body } : { status: "missing" };
   } catch (err) {
-    if (isS3CseError(err) && err.code === "INVALID_METADATA")
+    if (isS3CseError(err) && (err.code === "INVALID_METADATA" || err.code === "INSTRUCTION_FILE_TOO_LARGE"))
       return { status: "invalid", reason: err.message };
     throw err;
   }

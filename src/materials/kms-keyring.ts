@@ -21,6 +21,33 @@ export interface KmsKeyringOptions {
 }
 
 /**
+ * Legacy KMS wraps (V1 `x-amz-key` and V2 `kms`) carry no caller context: what they store is
+ * `{}` or `{"kms_cmk_id": …}`. As the official Python client does, a caller who expects a context
+ * is refused rather than ignored (otherwise a `kms+context` object relabelled `kms` would decrypt
+ * although the caller expected a context). A stored `aws:x-amz-cek-alg` is only ever written by
+ * `kms+context`: under a legacy label it is a relabelled V2/V3 data key, never unwrapped.
+ */
+function assertLegacyKmsRead(wrap: "kms-v1" | "kms", stored: StringMap, requested: StringMap): void {
+  const what = wrap === "kms" ? `the legacy "kms" wrap` : "the V1 (rds) format";
+  /* Precondition: a legacy kms or V1 object is read with no caller encryption context. */
+  if (Object.keys(requested).length > 0) {
+    throw new SecurityError(
+      ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+      `an encryption context was supplied, but the object's data key uses ${what}, which carries no caller context: ` +
+        "remove --context / encryptionContext to read it (only kms+context objects are bound to a context)",
+    );
+  }
+  /* Precondition: a legacy kms or V1 material description does not carry aws:x-amz-cek-alg. */
+  if (Object.hasOwn(stored, RESERVED_CEK_ALG_CONTEXT_KEY)) {
+    throw new SecurityError(
+      ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+      `the object's material description holds ${RESERVED_CEK_ALG_CONTEXT_KEY}, which only kms+context writes, ` +
+        `but its data key is labelled ${what}: a relabelled V2/V3 data key is never unwrapped`,
+    );
+  }
+}
+
+/**
  * KMS keyring for every S3EC KMS mode (spec §3.1):
  * - V1 (the RDS "Encryption-Only" format): GenerateDataKey(AES_256) with **no** encryption
  *   context, `x-amz-matdesc` = `{}`; Decrypt with no context.
@@ -100,6 +127,7 @@ export class KmsKeyring implements Keyring {
     if (wrap === "kms-v1" || wrap === "kms") {
       // V1 (RDS): the matdesc is the context ({} → none). Legacy V2 kms: {"kms_cmk_id": …}.
       context = m.materialsDescription;
+      assertLegacyKmsRead(wrap, context, request.encryptionContext);
     } else if (wrap === "kms+context") {
       context = m.materialsDescription;
       const stored = context[RESERVED_CEK_ALG_CONTEXT_KEY];

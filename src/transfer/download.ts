@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, type FileHandle, rename } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createContentDecryptor } from "../ciphers/content-cipher.js";
+import { cbcFailure, createContentDecryptor } from "../ciphers/content-cipher.js";
 import { ciphertextLength } from "../codec/algorithm-suites.js";
 import type { ContentMetadata } from "../codec/content-metadata.js";
 import type { StringMap } from "../codec/json-map.js";
@@ -98,10 +98,14 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
       signal,
     );
     const total = out.ContentLength;
+    const declared = contentMetadata.format === "v3" ? undefined : contentMetadata.unencryptedContentLength;
     const decryptor = createContentDecryptor(materials.contentKey, materials.storedCommitment, {
       ...(total !== undefined ? { ciphertextLength: total } : {}),
+      // CBC checks the plaintext length itself, with its one indistinguishable error (no padding oracle).
+      ...(declared !== undefined && contentMetadata.suite.cipher === "cbc"
+        ? { expectedPlaintextLength: declared }
+        : {}),
     });
-    const declared = contentMetadata.format === "v3" ? undefined : contentMetadata.unencryptedContentLength;
     const transform = createDecryptStream(decryptor, {
       authenticateBeforeRelease:
         contentMetadata.suite.cipher === "gcm" && options.delayedAuthentication !== true,
@@ -132,6 +136,8 @@ function assertBodyLength(cm: ContentMetadata, length: number | undefined): void
         ? length > 0 && length % 16 === 0
         : length >= 16;
   if (!ok) {
+    // CBC: the one CBC failure (same code and message as bad padding); GCM has no padding to leak.
+    if (cm.suite.cipher === "cbc") throw cbcFailure();
     throw new SecurityError(
       ErrorCodes.TRUNCATED,
       `object body is ${length} bytes, which does not fit ${cm.suite.contentAlgorithm}` +

@@ -30,17 +30,71 @@ export async function headObject(o: ObjectLocator): Promise<HeadObjectCommandOut
   }
 }
 
+/**
+ * Largest instruction file a reader accepts. Real ones are well under 2 KiB (a wrapped key, an IV
+ * and a small JSON map); the bound keeps a planted multi-GiB `<key>.instruction` out of memory.
+ */
+export const MAX_INSTRUCTION_FILE_BYTES = 64 * 1024;
+
+function tooLarge(key: string, size?: number): FormatError {
+  return new FormatError(
+    ErrorCodes.INSTRUCTION_FILE_TOO_LARGE,
+    `instruction file ${key} is ${size === undefined ? "larger than" : `${size} bytes, over`} the ${MAX_INSTRUCTION_FILE_BYTES}-byte limit: it is not an S3 Encryption Client instruction file`,
+  );
+}
+
+interface InstructionBody {
+  [Symbol.asyncIterator]?: () => AsyncIterator<Uint8Array | string>;
+  transformToString?: (encoding?: string) => Promise<string>;
+  destroy?: () => void;
+}
+
+/** Reads at most MAX_INSTRUCTION_FILE_BYTES (+1 to detect more) of a GetObject body. */
+async function readBounded(body: InstructionBody, key: string): Promise<string> {
+  if (typeof body?.[Symbol.asyncIterator] !== "function") {
+    // Non-stream bodies (some test doubles) are already in memory; still refuse a large one.
+    const text = (await body?.transformToString?.("utf8")) ?? "";
+    /* Precondition: an instruction file is at most 64 KiB. */
+    if (Buffer.byteLength(text) > MAX_INSTRUCTION_FILE_BYTES) throw tooLarge(key);
+    return text;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
+    total += buf.length;
+    /* Precondition: an instruction file is at most 64 KiB. */
+    if (total > MAX_INSTRUCTION_FILE_BYTES) {
+      body.destroy?.();
+      throw tooLarge(key);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** Fetches and parses `<key>.instruction`; undefined if there is none. */
 export async function fetchInstructionFile(o: ObjectLocator): Promise<Record<string, string> | undefined> {
   const key = o.key + (o.instructionFileSuffix ?? INSTRUCTION_FILE_SUFFIX);
-  let body: string;
+  let out: { Body?: InstructionBody; ContentLength?: number };
   try {
-    const out = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }), {
+    out = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }), {
       abortSignal: o.signal,
     });
-    body = await out.Body.transformToString("utf8");
   } catch (err) {
     if (isNotFound(err)) return undefined;
+    throw s3Error("GetObject", o.bucket, key, err);
+  }
+  /* Precondition: an instruction file is at most 64 KiB (by its Content-Length, before reading the body). */
+  if (out.ContentLength !== undefined && out.ContentLength > MAX_INSTRUCTION_FILE_BYTES) {
+    out.Body?.destroy?.();
+    throw tooLarge(key, out.ContentLength);
+  }
+  let body: string;
+  try {
+    body = await readBounded(out.Body ?? {}, key);
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
     throw s3Error("GetObject", o.bucket, key, err);
   }
   return parseInstructionFile(body);

@@ -1,6 +1,6 @@
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
-import { ALL_S3EC_KEYS } from "../codec/metadata-keys.js";
+import { ALL_S3EC_KEYS } from "../codec/metadata-rules.js";
 import { UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import { suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";

@@ -49,7 +49,7 @@ describe("toBeClientSideEncrypted", () => {
   it("says exactly which key or value is wrong", () => {
     const broken = { ...v2GcmMetadata(), "x-amz-iv": Buffer.alloc(16, 1).toString("base64") };
     expect(() => expect(broken).toBeClientSideEncrypted()).toThrow(
-      "[IV_LENGTH] x-amz-iv is 16 bytes; AES-GCM needs 12",
+      "[IV_LENGTH] x-amz-iv must be 12 bytes (found 16)",
     );
     expect(() => expect({ owner: "me" }).toBeClientSideEncrypted()).toThrow("[NOT_CLIENT_SIDE_ENCRYPTED]");
   });

@@ -1,10 +1,12 @@
 import { createDecipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
+  CBC_FAILURE_MESSAGE,
   type ContentKey,
   createContentDecryptor,
   createContentEncryptor,
   generateContentKey,
+  pkcs7PadLength,
 } from "../../../src/ciphers/content-cipher.js";
 import { deriveCommittedKeys } from "../../../src/ciphers/key-commitment.js";
 import {
@@ -95,11 +97,97 @@ describe("content ciphers", () => {
     expect(() => createContentDecryptor(key, Buffer.alloc(28))).toThrow(/key commitment mismatch/);
   });
 
-  it("Precondition: a CBC body is a non-empty multiple of 16 bytes", () => {
+  it("Precondition: a CBC body is a non-empty multiple of 16 bytes, as long as declared, and ends with valid PKCS#7 padding that leaves the declared plaintext length", () => {
     const key = generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF, randomBytes(32));
     const body = encryptAll(key, randomBytes(40), 16);
-    expect(() => decryptAll(key, body.subarray(0, 40), 8)).toThrow(
-      expect.objectContaining({ code: ErrorCodes.TRUNCATED }),
-    );
+    expect(() => decryptAll(key, body.subarray(0, 40), 8)).toThrow(cbcError);
+  });
+});
+
+const cbcError = expect.objectContaining({
+  code: ErrorCodes.AUTHENTICATION_FAILED,
+  message: CBC_FAILURE_MESSAGE,
+});
+
+/** Decrypts with the metadata's lengths, as a download does; returns the error (code + message) or "ok". */
+function cbcOutcome(key: ContentKey, body: Buffer, stated?: number, declared = body.length): string {
+  try {
+    const dec = createContentDecryptor(key, undefined, {
+      ciphertextLength: declared,
+      ...(stated !== undefined ? { expectedPlaintextLength: stated } : {}),
+    });
+    for (let i = 0; i < body.length; i += 7) dec.update(body.subarray(i, i + 7));
+    dec.final();
+    return "ok";
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    return `${e.code}: ${e.message}`;
+  }
+}
+
+describe("CBC: no padding oracle", () => {
+  const key = generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF, randomBytes(32));
+  const plain = randomBytes(40); // 48-byte body, 8 bytes of padding
+  const body = encryptAll(key, plain, 16);
+
+  it("bad padding and a valid padding of the wrong length fail with the same code and message", () => {
+    // Bad padding: flip the last byte of the block before the last one (changes the last padding byte).
+    const badPad = Buffer.from(body);
+    badPad[31]! ^= 0x01;
+    // Valid padding of another length: make the last plaintext byte 0x01 (pad 1 instead of 8).
+    const wrongLength = Buffer.from(body);
+    wrongLength[31]! ^= 0x08 ^ 0x01;
+    const a = cbcOutcome(key, badPad, plain.length);
+    const b = cbcOutcome(key, wrongLength, plain.length);
+    expect(a).not.toBe("ok");
+    expect(a).toBe(b);
+    expect(a).toBe(`${ErrorCodes.AUTHENTICATION_FAILED}: ${CBC_FAILURE_MESSAGE}`);
+    expect(a).not.toMatch(/\d/); // no lengths
+    // Truncated, longer than declared, and declared length ≠ stated plaintext: the same error again.
+    expect(cbcOutcome(key, body.subarray(0, 32), plain.length, 48)).toBe(a);
+    expect(cbcOutcome(key, Buffer.concat([body, body.subarray(0, 16)]), plain.length, 48)).toBe(a);
+    expect(cbcOutcome(key, body, plain.length + 16)).toBe(a);
+    expect(cbcOutcome(key, body.subarray(0, 40), undefined, 40)).toBe(a);
+    expect(cbcOutcome(key, body, plain.length)).toBe("ok");
+  });
+
+  it("the declared lengths are checked before anything is decrypted", () => {
+    expect(() =>
+      createContentDecryptor(key, undefined, { ciphertextLength: 48, expectedPlaintextLength: 50 }),
+    ).toThrow(cbcError);
+    expect(() => createContentDecryptor(key, undefined, { ciphertextLength: 47 })).toThrow(cbcError);
+  });
+
+  it("pkcs7PadLength accepts exactly the PKCS#7 paddings", () => {
+    for (let pad = 1; pad <= 16; pad++) {
+      const block = Buffer.alloc(16, 0xaa);
+      block.fill(pad, 16 - pad);
+      expect(pkcs7PadLength(block)).toBe(pad);
+      block[16 - pad]! ^= 1;
+      expect(pkcs7PadLength(block)).toBe(0);
+    }
+    expect(pkcs7PadLength(Buffer.alloc(16, 0))).toBe(0);
+    expect(pkcs7PadLength(Buffer.alloc(16, 17))).toBe(0);
+  });
+
+  it("measured: single-byte flips over a 1 KiB object are detected only when they reach the last block's padding", () => {
+    const k = generateContentKey(ALG_AES_256_CBC_IV16_NO_KDF, randomBytes(32));
+    const p = randomBytes(1000); // 1008-byte body (8 bytes of padding), as in issue 9
+    const c = encryptAll(k, p, 64);
+    let detected = 0;
+    let flips = 0;
+    for (let i = 0; i < c.length; i++) {
+      const t = Buffer.from(c);
+      t[i]! ^= 0x01;
+      flips++;
+      if (cbcOutcome(k, t, p.length) !== "ok") detected++;
+    }
+    // Only flips in the last two blocks can touch the padding: the 16 bytes of the last block
+    // (they garble it, so the padding breaks almost always) and the 8 bytes of the block before it
+    // that sit over the padding bytes. Every other flip decrypts "successfully" to altered plaintext.
+    expect(flips).toBe(1008);
+    expect(detected).toBeLessThanOrEqual(32);
+    expect(detected).toBeGreaterThanOrEqual(8);
+    console.log(`CBC single-byte flips detected: ${detected} of ${flips}`);
   });
 });

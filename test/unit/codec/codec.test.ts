@@ -152,16 +152,16 @@ describe("format codec", () => {
     expect(() => decodeBase64("ab$d", "x")).toThrow(/not valid base64/);
     expect(decodeBase64("YWJj\nZA==", "x")).toEqual(new Uint8Array(Buffer.from("abcd")));
     expect(() => decodeContentMetadata({ ...v1(), "x-amz-iv": "not base64!!" })).toThrow(
-      /x-amz-iv is not valid base64/,
+      /x-amz-iv is not valid standard base64/,
     );
   });
 
   it("Precondition: the IV length matches the content algorithm", () => {
     expect(() => decodeContentMetadata({ ...v1(), "x-amz-iv": b64(12) })).toThrow(
-      /12 bytes; AES-CBC needs 16/,
+      /x-amz-iv must be 16 bytes \(found 12\)/,
     );
     expect(() => decodeContentMetadata({ ...v2(), "x-amz-iv": b64(16) })).toThrow(
-      /16 bytes; AES-GCM needs 12/,
+      /x-amz-iv must be 12 bytes \(found 16\)/,
     );
   });
 
@@ -180,7 +180,7 @@ describe("format codec", () => {
     };
     expect(decodeContentMetadata({ ...cbc, "x-amz-tag-len": undefined } as never).format).toBe("v2");
     expect(decodeContentMetadata({ ...cbc, "x-amz-tag-len": "" }).format).toBe("v2");
-    expect(() => decodeContentMetadata(cbc)).toThrow(/must be absent/);
+    expect(() => decodeContentMetadata(cbc)).toThrow(/must be "" \(empty\) or absent/);
   });
 
   it("Precondition: V2 content algorithm is AES/GCM/NoPadding or AES/CBC/PKCS5Padding", () => {
@@ -236,10 +236,31 @@ describe("format codec", () => {
     expect(locateContentMetadata({})).toEqual({ kind: "instruction-file" });
   });
 
-  it("Precondition: a V3 instruction file must not carry x-amz-c, x-amz-d or x-amz-i", () => {
+  it("Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (V3 split)", () => {
     const { objectMetadata, instructionFile } = splitForInstructionFile(decodeContentMetadata(v3()));
     expect(() => decodeContentMetadata(objectMetadata, { ...instructionFile, "x-amz-d": b64(28) })).toThrow(
-      /must not contain x-amz-d/,
+      expect.objectContaining({
+        code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        message: expect.stringMatching(/must not contain x-amz-d/),
+      }),
+    );
+  });
+
+  it("Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (whole V3 map in the instruction file)", () => {
+    // The object carries no S3EC keys; every V3 key, commitment included, sits in <key>.instruction.
+    const all = encodeContentMetadata(decodeContentMetadata(v3()));
+    expect(locateContentMetadata({})).toEqual({ kind: "instruction-file" });
+    const { "x-amz-c": _c, "x-amz-d": _d, "x-amz-i": _i, ...rest } = all;
+    for (const k of ["x-amz-c", "x-amz-d", "x-amz-i"]) {
+      expect(() => decodeContentMetadata({}, { ...rest, [k]: all[k]! })).toThrow(
+        expect.objectContaining({ code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS }),
+      );
+    }
+    expect(() => decodeContentMetadata({}, all)).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        message: expect.stringMatching(/x-amz-c, x-amz-d, x-amz-i/),
+      }),
     );
   });
 

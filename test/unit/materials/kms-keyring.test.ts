@@ -107,6 +107,74 @@ describe("KmsKeyring against the spec and the official clients", () => {
   });
 });
 
+describe("KmsKeyring on legacy kms and V1 wraps (allowLegacy)", () => {
+  /** A V2 kms+context object relabelled "kms" (the stored context kept, so KMS still decrypts it). */
+  async function relabelled(context: Record<string, string>) {
+    const kms = statefulFakeKms("k");
+    const keyring = new KmsKeyring({ client: kms, keyId: "k" });
+    const v2 = await encryptObject("v2", keyring, plain, 64, context);
+    const meta: Record<string, string> = { ...v2.metadata, "x-amz-wrap-alg": "kms" };
+    return { kms, keyring, v2, meta };
+  }
+
+  it("Precondition: a legacy kms or V1 object is read with no caller encryption context", async () => {
+    const kms = statefulFakeKms("k");
+    const keyring = new KmsKeyring({ client: kms, keyId: "k" });
+    const v1 = await encryptObject("rds", keyring, plain);
+    const before = kms.calls.length;
+    await expect(
+      decryptObject(v1.metadata, v1.body, keyring, { allowLegacy: true }, 64, { team: "db" }),
+    ).rejects.toMatchObject({ code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH, message: /remove --context/ });
+    // A legacy V2 "kms" object (what Java SDK v1 / .NET V1 write): {"kms_cmk_id": …} is not a caller context.
+    const legacy = { ...v1.metadata };
+    delete legacy["x-amz-key"];
+    Object.assign(legacy, {
+      "x-amz-key-v2": v1.metadata["x-amz-key"]!,
+      "x-amz-wrap-alg": "kms",
+      "x-amz-cek-alg": "AES/CBC/PKCS5Padding",
+      "x-amz-matdesc": '{"kms_cmk_id":"k"}',
+    });
+    await expect(
+      decryptObject(legacy, v1.body, keyring, { allowLegacy: true }, 64, { kms_cmk_id: "k" }),
+    ).rejects.toMatchObject({ code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH });
+    expect(kms.calls.length).toBe(before);
+  });
+
+  it("a kms+context object downgraded to kms is refused when the caller expects a context", async () => {
+    const { kms, keyring, v2, meta } = await relabelled({ team: "db" });
+    const before = kms.calls.length;
+    for (const ctx of [{ team: "web" }, { team: "db" }]) {
+      await expect(
+        decryptObject(meta, v2.body, keyring, { allowLegacy: true }, 64, ctx),
+      ).rejects.toMatchObject({ code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH });
+    }
+    expect(kms.calls.length).toBe(before);
+  });
+
+  it("Precondition: a legacy kms or V1 material description does not carry aws:x-amz-cek-alg", async () => {
+    const { kms, keyring, v2, meta } = await relabelled({});
+    const before = kms.calls.length;
+    await expect(decryptObject(meta, v2.body, keyring, { allowLegacy: true })).rejects.toMatchObject({
+      code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+      message: /relabelled V2\/V3 data key/,
+    });
+    // The same relabelling onto the V1 (rds) wrap.
+    const v1 = {
+      "x-amz-key": meta["x-amz-key-v2"]!,
+      "x-amz-iv": Buffer.alloc(16).toString("base64"),
+      "x-amz-matdesc": meta["x-amz-matdesc"]!,
+    };
+    await expect(decryptObject(v1, Buffer.alloc(16), keyring, { allowLegacy: true })).rejects.toMatchObject({
+      code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
+    });
+    expect(kms.calls.length).toBe(before);
+    // Untouched, the object still reads with its context.
+    expect((await decryptObject(v2.metadata, v2.body, keyring, { allowLegacy: true })).equals(plain)).toBe(
+      true,
+    );
+  });
+});
+
 describe("prepareEncryption", () => {
   it("Precondition: keyrings return 256-bit data keys for new objects", async () => {
     const short = {

@@ -7,6 +7,12 @@
  */
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { UsageError } from "../errors.js";
+
+/** AWS CLI defaults: 60 s to connect, 60 s of socket inactivity while waiting for or reading a response. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+export const DEFAULT_READ_TIMEOUT_MS = 60_000;
 
 export interface AwsSettings {
   region?: string;
@@ -14,6 +20,16 @@ export interface AwsSettings {
   endpointUrl?: string;
   /** Max SDK attempts per request (default: the SDK's standard retry mode, 3). */
   maxAttempts?: number;
+  /**
+   * Milliseconds to establish a TCP/TLS connection before the attempt fails with a `TimeoutError`
+   * (which the SDK retries like any transient error). Default 60,000 (the AWS CLI's); 0 = no timeout.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Milliseconds a socket may stay silent (no response bytes, e.g. a stalled UploadPart or GetObject)
+   * before the attempt fails with a `TimeoutError` (retried). Default 60,000; 0 = no timeout.
+   */
+  readTimeoutMs?: number;
 }
 
 export interface AwsClients {
@@ -37,8 +53,12 @@ export function createAwsClients(
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
     ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
   };
-  const s3 = new S3Client({ ...common, forcePathStyle: hasCustomS3Endpoint(settings, env) });
-  const kms = new KMSClient(common);
+  const s3 = new S3Client({
+    ...common,
+    forcePathStyle: hasCustomS3Endpoint(settings, env),
+    requestHandler: createRequestHandler(settings),
+  });
+  const kms = new KMSClient({ ...common, requestHandler: createRequestHandler(settings) });
   return {
     s3,
     kms,
@@ -47,4 +67,23 @@ export function createAwsClients(
       kms.destroy();
     },
   };
+}
+
+function timeoutMs(value: number | undefined, fallback: number, name: string): number {
+  const ms = value ?? fallback;
+  /* Precondition: a timeout is a finite number of milliseconds >= 0. */
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new UsageError(`${name} must be a number of milliseconds >= 0 (0 = no timeout), got ${value}`);
+  return ms;
+}
+
+/**
+ * The Node HTTP handler every client built here uses: connect and read (socket idle) timeouts, so
+ * a stalled request fails with a retryable `TimeoutError` instead of hanging.
+ */
+export function createRequestHandler(settings: AwsSettings = {}): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: timeoutMs(settings.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, "connectTimeoutMs"),
+    socketTimeout: timeoutMs(settings.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, "readTimeoutMs"),
+  });
 }

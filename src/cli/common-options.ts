@@ -1,11 +1,14 @@
 import { type Command, Option } from "commander";
 import { type AwsClients, type AwsSettings, createAwsClients } from "../aws/clients.js";
+import { UsageError } from "../errors.js";
 
 export interface CommonOptions {
   region?: string;
   profile?: string;
   endpointUrl?: string;
   json?: boolean;
+  cliConnectTimeout?: string;
+  cliReadTimeout?: string;
 }
 
 /** The flags every command takes, spelled as the AWS CLI spells them. */
@@ -19,7 +22,19 @@ export function addCommonOptions(cmd: Command): Command {
         "custom endpoint for both S3 and KMS (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL apply)",
       ),
     )
-    .addOption(new Option("--json", "print one JSON object on stdout, no progress bar"));
+    .addOption(new Option("--json", "print one JSON object on stdout, no progress bar"))
+    .addOption(
+      new Option(
+        "--cli-connect-timeout <seconds>",
+        "seconds to wait for a connection before retrying (default 60; 0 = wait forever)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--cli-read-timeout <seconds>",
+        "seconds a connection may stay silent before the request is retried (default 60; 0 = wait forever)",
+      ),
+    );
 }
 
 export function clientsFor(opts: CommonOptions, env: NodeJS.ProcessEnv): AwsClients {
@@ -27,6 +42,21 @@ export function clientsFor(opts: CommonOptions, env: NodeJS.ProcessEnv): AwsClie
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}),
+    ...(opts.cliConnectTimeout !== undefined
+      ? { connectTimeoutMs: secondsOption(opts.cliConnectTimeout, "--cli-connect-timeout") }
+      : {}),
+    ...(opts.cliReadTimeout !== undefined
+      ? { readTimeoutMs: secondsOption(opts.cliReadTimeout, "--cli-read-timeout") }
+      : {}),
   };
   return createAwsClients(settings, env);
+}
+
+/** Seconds (as the AWS CLI spells timeouts) to milliseconds. */
+export function secondsOption(value: string, flag: string): number {
+  const seconds = Number(value);
+  /* Precondition: a timeout flag is a number of seconds >= 0. */
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 0)
+    throw new UsageError(`${flag} must be a number of seconds >= 0 (0 = no timeout), got "${value}"`);
+  return Math.round(seconds * 1000);
 }

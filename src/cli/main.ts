@@ -6,7 +6,9 @@ import { registerDownload } from "./commands/download.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { hintFor } from "./hints.js";
 import { type CliIo, writeJson, writeLine } from "./io.js";
+import { silenceSdkNodeVersionWarning } from "./node-warnings.js";
 
 export const VERSION = "0.1.0";
 
@@ -45,7 +47,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     const exit = exitCodeFor(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const hint = hintFor(err);
+    const message = `${err instanceof Error ? err.message : String(err)}${hint ? `\n  hint: ${hint}` : ""}`;
     if (json) {
       writeJson(io, {
         ok: false,
@@ -60,6 +63,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** Entry point of the binary: wires SIGINT/SIGTERM to cancellation (which aborts uploads). */
 async function main(): Promise<void> {
+  silenceSdkNodeVersionWarning();
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {

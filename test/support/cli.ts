@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
@@ -44,4 +45,34 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
     env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+}
+
+/** The built binary (`dist/cli/main.js`, what `npm install -g` installs); built once if missing. */
+export const BUILT_CLI = "dist/cli/main.js";
+
+export function ensureBuilt(): void {
+  if (existsSync(BUILT_CLI)) return;
+  const r = spawnSync(process.execPath, ["node_modules/.bin/tsup"], { stdio: "pipe" });
+  if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr?.toString()}`);
+}
+
+/** Runs the built binary as a real process and resolves with its exit code and output. */
+export async function runBuiltCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean } = {},
+): Promise<CliRun> {
+  ensureBuilt();
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (!options.inheritNoWarnings) delete env.NODE_NO_WARNINGS;
+  const child = spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on("data", (c: Buffer) => out.push(c));
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  child.stdin.end(options.stdin ?? Buffer.alloc(0));
+  const code = await new Promise<number>((resolve) =>
+    child.on("close", (c, signal) => resolve(c ?? (signal ? 128 : 1))),
+  );
+  const stdout = Buffer.concat(out).toString();
+  return { code, stdout, stderr: Buffer.concat(err).toString(), json: () => JSON.parse(stdout.trim()) };
 }

@@ -8,10 +8,16 @@ import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
+import {
+  addObjectOptions,
+  type ObjectCliOptions,
+  objectParamsFrom,
+  parseMetadata,
+} from "../object-options.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
 
-interface UploadOptions extends CommonOptions {
+export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   kmsKeyId: string;
   format: WriteFormat;
   partSize?: string;
@@ -31,14 +37,10 @@ function stdinSource(io: CliIo): Readable {
   return io.stdin instanceof Readable ? io.stdin : Readable.from(io.stdin as AsyncIterable<Buffer>);
 }
 
-export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  addCommonOptions(
-    program
-      .command("upload")
-      .description("encrypt a file (or - for stdin) and upload it to S3")
-      .argument("<file>", "local file to encrypt, or - for stdin")
-      .argument("<s3url>", "destination, s3://bucket/key")
-      .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN")
+/** The upload options shared by `upload` and `cp` (except --kms-key-id, required by `upload`). */
+export function addUploadOptions(cmd: Command): Command {
+  return addObjectOptions(
+    cmd
       .addOption(
         new Option(
           "--format <format>",
@@ -51,7 +53,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "--part-size <size>",
         "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
       )
-      .option("--concurrency <n>", "parts in flight at once", "4")
+      .option("--concurrency <n>", "parts in flight at once (1-10000)", "4")
       .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect)
       .option(
         "--instruction-file",
@@ -61,51 +63,81 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "--unsigned-payload",
         "sign headers but not part bodies (UNSIGNED-PAYLOAD): faster, for HTTPS endpoints only; parts keep their CRC32",
       ),
+  );
+}
+
+export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  addCommonOptions(
+    addUploadOptions(
+      program
+        .command("upload")
+        .description("encrypt a file (or - for stdin) and upload it to S3")
+        .argument("<file>", "local file to encrypt, or - for stdin")
+        .argument("<s3url>", "destination, s3://bucket/key")
+        .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN"),
+    ),
   ).action(async (file: string, s3url: string, opts: UploadOptions) => {
     const { bucket, key } = parseS3Url(s3url);
-    const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
-    const concurrency = Number(opts.concurrency ?? "4");
-    /* Precondition: --concurrency is a positive integer. */
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new UsageError(`--concurrency must be a positive integer`);
-    const encryptionContext = parsePairs(opts.context, "--context");
-    const clients = clientsFor(opts, io.env);
-    const progress = createProgress(io, `upload ${opts.format}`, opts.json === true);
-    const onProgress = (p: UploadProgress) =>
-      progress.update(p.bytesRead, p.totalBytes, `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`);
-    const common = {
-      s3: clients.s3,
-      bucket,
-      key,
-      keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
-      format: opts.format,
-      encryptionContext,
-      concurrency,
-      signal: io.signal,
-      onProgress,
-      ...(partSize !== undefined ? { partSize } : {}),
-      ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
-      ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),
-    };
-    let result: UploadResult;
-    try {
-      result =
-        file === "-"
-          ? await encryptAndUpload({ ...common, source: stdinSource(io) })
-          : await encryptAndUploadFile({ ...common, file });
-    } finally {
-      progress.stop();
-      clients.destroy();
-    }
-    if (opts.json) {
-      writeJson(io, { ok: true, ...result });
-    } else {
-      writeLine(
-        io.stdout,
-        `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
-      );
-      for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
-    }
+    await runUpload(io, file, bucket, key, opts);
     setExit(0);
   });
+}
+
+/** Encrypts `file` (or `-`: stdin) to s3://bucket/key and prints the result. */
+export async function runUpload(
+  io: CliIo,
+  file: string,
+  bucket: string,
+  key: string,
+  opts: UploadOptions,
+): Promise<void> {
+  const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
+  const concurrency = Number(opts.concurrency ?? "4");
+  /* Precondition: --concurrency is a whole number from 1 to 10000. */
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
+    throw new UsageError(
+      `--concurrency must be a whole number from 1 to 10000 (parts in flight; default 4), got "${opts.concurrency}"`,
+    );
+  const encryptionContext = parsePairs(opts.context, "--context");
+  const objectParams = objectParamsFrom(opts);
+  const metadata = parseMetadata(opts.metadata);
+  const clients = clientsFor(opts, io.env);
+  const progress = createProgress(io, `upload ${opts.format}`, opts.json === true);
+  const onProgress = (p: UploadProgress) =>
+    progress.update(p.bytesRead, p.totalBytes, `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`);
+  const common = {
+    s3: clients.s3,
+    bucket,
+    key,
+    keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
+    format: opts.format,
+    encryptionContext,
+    concurrency,
+    signal: io.signal,
+    onProgress,
+    ...(partSize !== undefined ? { partSize } : {}),
+    ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
+    ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),
+    ...(Object.keys(objectParams).length > 0 ? { objectParams } : {}),
+    ...(metadata ? { metadata } : {}),
+  };
+  let result: UploadResult;
+  try {
+    result =
+      file === "-"
+        ? await encryptAndUpload({ ...common, source: stdinSource(io) })
+        : await encryptAndUploadFile({ ...common, file });
+  } finally {
+    progress.stop();
+    clients.destroy();
+  }
+  if (opts.json) {
+    writeJson(io, { ok: true, ...result });
+  } else {
+    writeLine(
+      io.stdout,
+      `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
+    );
+    for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
+  }
 }

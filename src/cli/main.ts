@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AbortError, isS3CseError } from "../errors.js";
+import { registerCp } from "./commands/cp.js";
 import { registerDownload } from "./commands/download.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerUpload(program, io, setExit);
   registerDownload(program, io, setExit);
   registerVerify(program, io, setExit);
+  registerCp(program, io, setExit);
   return program;
 }
 

@@ -130,6 +130,10 @@ export function objectParamsFrom(o: ObjectCliOptions): ObjectParams {
     throw new UsageError(
       "--sse-kms-key-id and --bucket-key-enabled need --sse aws:kms or --sse aws:kms:dsse",
     );
+  // S3 refuses Object Lock writes without Content-MD5 or x-amz-sdk-checksum-algorithm; every part
+  // s3-cse sends carries a CRC32 of its ciphertext, so naming the algorithm is enough.
+  const locked = o.objectLockMode !== undefined || o.objectLockLegalHoldStatus !== undefined;
+  const checksumAlgorithm = o.checksumAlgorithm ?? (locked ? "CRC32" : undefined);
   return {
     ...(o.sse ? { ServerSideEncryption: o.sse as ObjectParams["ServerSideEncryption"] } : {}),
     ...(o.sseKmsKeyId ? { SSEKMSKeyId: o.sseKmsKeyId } : {}),
@@ -140,8 +144,8 @@ export function objectParamsFrom(o: ObjectCliOptions): ObjectParams {
     ...(o.contentType ? { ContentType: o.contentType } : {}),
     ...(o.cacheControl ? { CacheControl: o.cacheControl } : {}),
     ...(o.tagging ? { Tagging: o.tagging } : {}),
-    ...(o.checksumAlgorithm
-      ? { ChecksumAlgorithm: o.checksumAlgorithm as ObjectParams["ChecksumAlgorithm"] }
+    ...(checksumAlgorithm
+      ? { ChecksumAlgorithm: checksumAlgorithm as ObjectParams["ChecksumAlgorithm"] }
       : {}),
     ...(o.objectLockMode ? { ObjectLockMode: o.objectLockMode as ObjectParams["ObjectLockMode"] } : {}),
     ...(retainUntil ? { ObjectLockRetainUntilDate: retainUntil } : {}),

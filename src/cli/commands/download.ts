@@ -7,14 +7,14 @@ import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
 
-interface DownloadOptions extends CommonOptions {
+export interface DownloadOptions extends CommonOptions {
   kmsKeyId?: string;
   allowLegacy?: boolean;
   commitmentPolicy?: string;
   context?: string[];
 }
 
-const POLICIES: Record<string, CommitmentPolicy> = {
+export const POLICIES: Record<string, CommitmentPolicy> = {
   "forbid-encrypt-allow-decrypt": "FORBID_ENCRYPT_ALLOW_DECRYPT",
   "require-encrypt-allow-decrypt": "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
   "require-encrypt-require-decrypt": "REQUIRE_ENCRYPT_REQUIRE_DECRYPT",
@@ -22,58 +22,76 @@ const POLICIES: Record<string, CommitmentPolicy> = {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The download options shared by `download` and `cp`. */
+export function addDownloadOptions(cmd: Command, kmsKeyIdHelp?: string): Command {
+  return cmd
+    .option(
+      "--kms-key-id <id>",
+      kmsKeyIdHelp ?? "KMS key the data key must be wrapped under (default: whatever key the object names)",
+    )
+    .option(
+      "--allow-legacy",
+      "allow legacy modes: AES-CBC content (RDS backups, V1), KMS without encryption context, V1 key wrapping",
+    )
+    .addOption(
+      new Option("--commitment-policy <policy>", "key-commitment policy for reads").choices(
+        Object.keys(POLICIES),
+      ),
+    )
+    .option("--context <key=value>", "expected KMS encryption context entry (repeatable)", collect);
+}
+
 export function registerDownload(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addCommonOptions(
-    program
-      .command("download")
-      .description(
-        "download an S3 object and decrypt it into a file (written only once it decrypted completely)",
-      )
-      .argument("<s3url>", "source, s3://bucket/key")
-      .argument("<file>", "local file to write")
-      .option(
-        "--kms-key-id <id>",
-        "KMS key the data key must be wrapped under (default: whatever key the object names)",
-      )
-      .option(
-        "--allow-legacy",
-        "allow legacy modes: AES-CBC content (RDS backups, V1), KMS without encryption context, V1 key wrapping",
-      )
-      .addOption(
-        new Option("--commitment-policy <policy>", "key-commitment policy for reads").choices(
-          Object.keys(POLICIES),
-        ),
-      )
-      .option("--context <key=value>", "expected KMS encryption context entry (repeatable)", collect),
+    addDownloadOptions(
+      program
+        .command("download")
+        .description(
+          "download an S3 object and decrypt it into a file (written only once it decrypted completely)",
+        )
+        .argument("<s3url>", "source, s3://bucket/key")
+        .argument("<file>", "local file to write"),
+    ),
   ).action(async (s3url: string, file: string, opts: DownloadOptions) => {
     const { bucket, key } = parseS3Url(s3url);
-    const encryptionContext = parsePairs(opts.context, "--context");
-    const clients = clientsFor(opts, io.env);
-    const progress = createProgress(io, "download", opts.json === true);
-    try {
-      const result = await downloadToFile({
-        s3: clients.s3,
-        bucket,
-        key,
-        file,
-        keyring: new KmsKeyring({ client: clients.kms, ...(opts.kmsKeyId ? { keyId: opts.kmsKeyId } : {}) }),
-        allowLegacy: opts.allowLegacy === true,
-        ...(opts.commitmentPolicy ? { commitmentPolicy: POLICIES[opts.commitmentPolicy] } : {}),
-        encryptionContext,
-        signal: io.signal,
-        onProgress: (p: DownloadProgress) => progress.update(p.bytesDownloaded, p.totalBytes),
-      });
-      progress.stop();
-      if (opts.json) writeJson(io, { ok: true, ...result });
-      else
-        writeLine(
-          io.stdout,
-          `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${file}: ${result.bytes} bytes`,
-        );
-      setExit(0);
-    } finally {
-      progress.stop();
-      clients.destroy();
-    }
+    await runDownload(io, bucket, key, file, opts);
+    setExit(0);
   });
+}
+
+/** Downloads and decrypts s3://bucket/key into `file` and prints the result. */
+export async function runDownload(
+  io: CliIo,
+  bucket: string,
+  key: string,
+  file: string,
+  opts: DownloadOptions,
+): Promise<void> {
+  const encryptionContext = parsePairs(opts.context, "--context");
+  const clients = clientsFor(opts, io.env);
+  const progress = createProgress(io, "download", opts.json === true);
+  try {
+    const result = await downloadToFile({
+      s3: clients.s3,
+      bucket,
+      key,
+      file,
+      keyring: new KmsKeyring({ client: clients.kms, ...(opts.kmsKeyId ? { keyId: opts.kmsKeyId } : {}) }),
+      allowLegacy: opts.allowLegacy === true,
+      ...(opts.commitmentPolicy ? { commitmentPolicy: POLICIES[opts.commitmentPolicy] } : {}),
+      encryptionContext,
+      signal: io.signal,
+      onProgress: (p: DownloadProgress) => progress.update(p.bytesDownloaded, p.totalBytes),
+    });
+    progress.stop();
+    if (opts.json) writeJson(io, { ok: true, ...result });
+    else
+      writeLine(
+        io.stdout,
+        `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${file}: ${result.bytes} bytes`,
+      );
+  } finally {
+    progress.stop();
+    clients.destroy();
+  }
 }

@@ -7,6 +7,10 @@ export interface CommonOptions {
   profile?: string;
   endpointUrl?: string;
   json?: boolean;
+  quiet?: boolean;
+  onlyShowErrors?: boolean;
+  /** false with --no-progress. */
+  progress?: boolean;
   cliConnectTimeout?: string;
   cliReadTimeout?: string;
 }
@@ -23,6 +27,11 @@ export function addCommonOptions(cmd: Command): Command {
       ),
     )
     .addOption(new Option("--json", "print one JSON object on stdout, no progress bar"))
+    .addOption(new Option("--quiet", "print nothing but errors (no result line, no progress bar)"))
+    .addOption(
+      new Option("--only-show-errors", "as the AWS CLI: only errors (no result line, no progress bar)"),
+    )
+    .addOption(new Option("--no-progress", "no progress bar (the result line is still printed)"))
     .addOption(
       new Option(
         "--cli-connect-timeout <seconds>",
@@ -59,4 +68,14 @@ export function secondsOption(value: string, flag: string): number {
   if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 0)
     throw new UsageError(`${flag} must be a number of seconds >= 0 (0 = no timeout), got "${value}"`);
   return Math.round(seconds * 1000);
+}
+
+/** True if the result line (and any non-error output) is to be printed. */
+export function showsResult(opts: CommonOptions): boolean {
+  return !opts.quiet && !opts.onlyShowErrors;
+}
+
+/** True if no progress bar is to be drawn. */
+export function hidesProgress(opts: CommonOptions): boolean {
+  return opts.json === true || opts.progress === false || !showsResult(opts);
 }

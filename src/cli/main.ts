@@ -7,7 +7,7 @@ import { registerDownload } from "./commands/download.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
-import { hintFor } from "./hints.js";
+import { hintFor, profileArg } from "./hints.js";
 import { type CliIo, writeJson, writeLine } from "./io.js";
 import { silenceSdkNodeVersionWarning } from "./node-warnings.js";
 
@@ -49,7 +49,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     const exit = exitCodeFor(err);
-    const hint = hintFor(err);
+    const hint = hintFor(err, { profile: profileArg(argv), env: io.env });
     const message = `${err instanceof Error ? err.message : String(err)}${hint ? `\n  hint: ${hint}` : ""}`;
     if (json) {
       writeJson(io, {

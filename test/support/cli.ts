@@ -59,10 +59,13 @@ export function ensureBuilt(): void {
 /** Runs the built binary as a real process and resolves with its exit code and output. */
 export async function runBuiltCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean; onlyEnv?: boolean } = {},
 ): Promise<CliRun> {
   ensureBuilt();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // onlyEnv: nothing of the test process's environment (no AWS_* leaking in), just PATH and options.env.
+  const env: NodeJS.ProcessEnv = options.onlyEnv
+    ? { PATH: process.env.PATH, ...options.env }
+    : { ...process.env, ...options.env };
   if (!options.inheritNoWarnings) delete env.NODE_NO_WARNINGS;
   const child = spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
   const out: Buffer[] = [];

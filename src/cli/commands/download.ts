@@ -2,7 +2,13 @@ import { type Command, Option } from "commander";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import type { CommitmentPolicy } from "../../materials/policy.js";
 import { type DownloadProgress, downloadToFile } from "../../transfer/download.js";
-import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
+import {
+  addCommonOptions,
+  type CommonOptions,
+  clientsFor,
+  hidesProgress,
+  showsResult,
+} from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
@@ -69,7 +75,7 @@ export async function runDownload(
 ): Promise<void> {
   const encryptionContext = parsePairs(opts.context, "--context");
   const clients = clientsFor(opts, io.env);
-  const progress = createProgress(io, "download", opts.json === true);
+  const progress = createProgress(io, "download", hidesProgress(opts));
   try {
     const result = await downloadToFile({
       s3: clients.s3,
@@ -85,7 +91,7 @@ export async function runDownload(
     });
     progress.stop();
     if (opts.json) writeJson(io, { ok: true, ...result });
-    else
+    else if (showsResult(opts))
       writeLine(
         io.stdout,
         `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${file}: ${result.bytes} bytes`,

@@ -6,7 +6,13 @@ import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { parseByteSize } from "../../transfer/part-size.js";
 import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
-import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
+import {
+  addCommonOptions,
+  type CommonOptions,
+  clientsFor,
+  hidesProgress,
+  showsResult,
+} from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import {
   addObjectOptions,
@@ -102,9 +108,14 @@ export async function runUpload(
   const objectParams = objectParamsFrom(opts);
   const metadata = parseMetadata(opts.metadata);
   const clients = clientsFor(opts, io.env);
-  const progress = createProgress(io, `upload ${opts.format}`, opts.json === true);
+  const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
   const onProgress = (p: UploadProgress) =>
-    progress.update(p.bytesRead, p.totalBytes, `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`);
+    // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.
+    progress.update(
+      Math.min(p.bytesUploaded, p.totalBytes ?? p.bytesUploaded),
+      p.totalBytes,
+      `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`,
+    );
   const common = {
     s3: clients.s3,
     bucket,
@@ -133,7 +144,7 @@ export async function runUpload(
   }
   if (opts.json) {
     writeJson(io, { ok: true, ...result });
-  } else {
+  } else if (showsResult(opts)) {
     writeLine(
       io.stdout,
       `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,

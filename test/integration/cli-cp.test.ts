@@ -191,3 +191,13 @@ describe("s3-cse cp (built binary) as aws s3 cp", () => {
     expect(existsSync(out)).toBe(true);
   }, 120_000);
 });
+
+describe("messages that say how to fix it, against moto (built binary)", () => {
+  it("verify of a missing object says no such object or bucket and claims nothing about its encryption", async () => {
+    const r = await runBuiltCli(["verify", `s3://${aws.bucket}/nope/missing.bak`], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/no such object or bucket: s3:\/\/.*\/nope\/missing\.bak/);
+    expect(r.stdout).toMatch(/client-side: unknown \(object not read\)/);
+    expect(r.stdout).not.toMatch(/client-side: none|UnknownError/);
+  }, 30_000);
+});

@@ -201,3 +201,33 @@ describe("messages that say how to fix it, against moto (built binary)", () => {
     expect(r.stdout).not.toMatch(/client-side: none|UnknownError/);
   }, 30_000);
 });
+
+describe("output flags (built binary)", () => {
+  it("--quiet and --only-show-errors print nothing on success; errors still print", async () => {
+    const file = join(dir, "quiet.bak");
+    await writeFile(file, randomBytes(100));
+    for (const flag of ["--quiet", "--only-show-errors"]) {
+      const up = await runBuiltCli(
+        ["cp", file, `s3://${aws.bucket}/quiet/`, "--kms-key-id", aws.aliasName, flag, "--no-progress"],
+        { env },
+      );
+      expect(up.code).toBe(0);
+      expect(up.stdout).toBe("");
+      expect(up.stderr).toBe("");
+      const down = await runBuiltCli(
+        ["cp", `s3://${aws.bucket}/quiet/quiet.bak`, join(dir, "q-out/"), flag],
+        { env },
+      );
+      expect(down.code).toBe(0);
+      expect(down.stdout + down.stderr).toBe("");
+    }
+    const failed = await runBuiltCli(
+      ["cp", `s3://${aws.bucket}/quiet/missing.bak`, join(dir, "q-out/"), "--quiet"],
+      {
+        env,
+      },
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/s3-cse: /);
+  }, 60_000);
+});

@@ -69,3 +69,29 @@ describe("messages that say how to fix it (built binary)", () => {
     expect(r.stderr).toMatch(/--concurrency must be a whole number from 1 to 10000/);
   }, 30_000);
 });
+
+describe("--help and output flags (built binary)", () => {
+  for (const command of ["upload", "download", "verify", "cp"]) {
+    it(`${command} --help has examples and the exit codes`, async () => {
+      const r = await runBuiltCli([command, "--help"], { env: bare(), onlyEnv: true });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Examples:\\n  s3-cse ${command} `));
+      expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}success\n {2}1 {2}failure.*\n {2}2 {2}usage error/);
+    }, 30_000);
+  }
+
+  it("upload and cp take every AWS CLI output and network flag", async () => {
+    const r = await runBuiltCli(["cp", "--help"], { env: bare(), onlyEnv: true });
+    for (const flag of [
+      "--quiet",
+      "--only-show-errors",
+      "--no-progress",
+      "--cli-connect-timeout",
+      "--cli-read-timeout",
+      "--sse",
+      "--storage-class",
+      "--object-lock-mode",
+    ])
+      expect(r.stdout).toContain(flag);
+  }, 30_000);
+});

@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
 import { addCommonOptions } from "../common-options.js";
+import { EXIT_CODES_HELP } from "../help.js";
 import type { CliIo } from "../io.js";
 import { parseS3Url } from "../s3-url.js";
 import { type DownloadOptions, POLICIES, runDownload } from "./download.js";
@@ -63,8 +64,7 @@ Examples:
   s3-cse cp SalesDb.bak s3://my-backups/sales/SalesDb.bak --kms-key-id alias/rds-backups --format rds \\
       --storage-class STANDARD_IA --acl bucket-owner-full-control
   s3-cse cp s3://my-backups/sales/SalesDb.bak restore/ --allow-legacy
-
-Exit codes: 0 success, 1 failure, 2 usage error.`,
+${EXIT_CODES_HELP}`,
     )
     .action(async (src: string, dst: string, opts: CpOptions) => {
       /* Precondition: cp copies between a local path and an s3:// location. */

@@ -9,6 +9,7 @@ import {
   hidesProgress,
   showsResult,
 } from "../common-options.js";
+import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
@@ -58,11 +59,19 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
         .argument("<s3url>", "source, s3://bucket/key")
         .argument("<file>", "local file to write"),
     ),
-  ).action(async (s3url: string, file: string, opts: DownloadOptions) => {
-    const { bucket, key } = parseS3Url(s3url);
-    await runDownload(io, bucket, key, file, opts);
-    setExit(0);
-  });
+  )
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "s3-cse download s3://my-backups/sales/SalesDb.bak SalesDb.bak --allow-legacy --kms-key-id alias/rds-backups",
+        "s3-cse download s3://lake/raw/data.parquet data.parquet --context project=atlas",
+      ]),
+    )
+    .action(async (s3url: string, file: string, opts: DownloadOptions) => {
+      const { bucket, key } = parseS3Url(s3url);
+      await runDownload(io, bucket, key, file, opts);
+      setExit(0);
+    });
 }
 
 /** Downloads and decrypts s3://bucket/key into `file` and prints the result. */

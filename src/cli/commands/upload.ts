@@ -13,6 +13,7 @@ import {
   hidesProgress,
   showsResult,
 } from "../common-options.js";
+import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import {
   addObjectOptions,
@@ -82,11 +83,20 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         .argument("<s3url>", "destination, s3://bucket/key")
         .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN"),
     ),
-  ).action(async (file: string, s3url: string, opts: UploadOptions) => {
-    const { bucket, key } = parseS3Url(s3url);
-    await runUpload(io, file, bucket, key, opts);
-    setExit(0);
-  });
+  )
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "s3-cse upload SalesDb.bak s3://my-backups/sales/SalesDb.bak --kms-key-id alias/rds-backups --format rds",
+        "pg_dump db | s3-cse upload - s3://lake/dumps/db.sql --kms-key-id alias/lake --context project=atlas",
+        "s3-cse upload big.bak s3://b/big.bak --kms-key-id alias/k --part-size 64MiB --concurrency 8 --storage-class STANDARD_IA",
+      ]),
+    )
+    .action(async (file: string, s3url: string, opts: UploadOptions) => {
+      const { bucket, key } = parseS3Url(s3url);
+      await runUpload(io, file, bucket, key, opts);
+      setExit(0);
+    });
 }
 
 /** Encrypts `file` (or `-`: stdin) to s3://bucket/key and prints the result. */

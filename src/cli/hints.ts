@@ -52,6 +52,8 @@ export function hintFor(err: unknown, context: HintContext = {}): string | undef
       return `profile "${context.profile}" gave no credentials: check its keys, role or SSO session (\`aws sso login --profile ${context.profile}\`)`;
     return "no AWS credentials found: run `aws configure` (or `aws sso login`), pass --profile NAME or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
   }
+  if (/KMS Decrypt for key .* failed with (AccessDeniedException|IncorrectKeyException)/.test(messages))
+    return "first check the key: the object may be encrypted under another KMS key than the one given (V1/RDS objects do not record their key, so --kms-key-id is what KMS is asked to use) — try the key it was uploaded with; if it is the right key, grant kms:Decrypt on it to this principal";
   if (/Region is missing/.test(messages))
     return "no AWS region: pass --region (e.g. --region us-east-1), set AWS_REGION, or set region in your profile (`aws configure set region us-east-1`)";
   const timeout = chain.find((e) => nameOf(e) === "TimeoutError");

@@ -231,3 +231,42 @@ describe("output flags (built binary)", () => {
     expect(failed.stderr).toMatch(/s3-cse: /);
   }, 60_000);
 });
+
+describe("key and context mismatches say what differs (built binary)", () => {
+  it("a context mismatch names the differing key and both values", async () => {
+    const file = join(dir, "ctx.bak");
+    await writeFile(file, randomBytes(500));
+    const url = `s3://${aws.bucket}/ctx/ctx.bak`;
+    const up = await runBuiltCli(
+      ["cp", file, url, "--kms-key-id", aws.aliasName, "--context", "db=Sales", "--context", "env=prod"],
+      {
+        env,
+      },
+    );
+    expect(up.code).toBe(0);
+    const r = await runBuiltCli(["cp", url, join(dir, "ctx-out.bak"), "--context", "db=HR"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/db: supplied "HR", object has "Sales"/);
+    expect(r.stderr).toMatch(/missing \(the object has them, not supplied\): env/);
+    expect(existsSync(join(dir, "ctx-out.bak"))).toBe(false);
+  }, 60_000);
+
+  it("a V1 (RDS) download under the wrong KMS key says the object may be under another key first", async () => {
+    const file = join(dir, "v1.bak");
+    await writeFile(file, randomBytes(500));
+    const url = `s3://${aws.bucket}/v1/v1.bak`;
+    const up = await runBuiltCli(["cp", file, url, "--kms-key-id", aws.aliasName, "--format", "rds"], {
+      env,
+    });
+    expect(up.code).toBe(0);
+    const { CreateKeyCommand } = await import("@aws-sdk/client-kms");
+    const other = await aws.kms.send(new CreateKeyCommand({ Description: "another key" }));
+    const r = await runBuiltCli(
+      ["cp", url, join(dir, "v1-out.bak"), "--allow-legacy", "--kms-key-id", other.KeyMetadata!.Arn!],
+      { env },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/hint: first check the key: the object may be encrypted under another KMS key/);
+    expect(existsSync(join(dir, "v1-out.bak"))).toBe(false);
+  }, 60_000);
+});

@@ -5,10 +5,12 @@
  * AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_KMS apply. Path-style addressing is used whenever
  * the S3 endpoint is a custom one.
  */
+import { readFileSync } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { UsageError } from "../errors.js";
+import { ProxyAwareAgent, proxyConfigured } from "./proxy-agent.js";
 
 /** AWS CLI defaults: 60 s to connect, 60 s of socket inactivity while waiting for or reading a response. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
@@ -30,6 +32,10 @@ export interface AwsSettings {
    * before the attempt fails with a `TimeoutError` (retried). Default 60,000; 0 = no timeout.
    */
   readTimeoutMs?: number;
+  /** Path of a PEM CA bundle to trust instead of Node's defaults (else AWS_CA_BUNDLE). */
+  caBundle?: string;
+  /** false: do not verify TLS certificates (--no-verify-ssl). Default true. */
+  verifySsl?: boolean;
 }
 
 export interface AwsClients {
@@ -56,9 +62,9 @@ export function createAwsClients(
   const s3 = new S3Client({
     ...common,
     forcePathStyle: hasCustomS3Endpoint(settings, env),
-    requestHandler: createRequestHandler(settings),
+    requestHandler: createRequestHandler(settings, env),
   });
-  const kms = new KMSClient({ ...common, requestHandler: createRequestHandler(settings) });
+  const kms = new KMSClient({ ...common, requestHandler: createRequestHandler(settings, env) });
   return {
     s3,
     kms,
@@ -81,8 +87,33 @@ function timeoutMs(value: number | undefined, fallback: number, name: string): n
  * The Node HTTP handler every client built here uses: connect and read (socket idle) timeouts, so
  * a stalled request fails with a retryable `TimeoutError` instead of hanging.
  */
-export function createRequestHandler(settings: AwsSettings = {}): NodeHttpHandler {
+export function createRequestHandler(
+  settings: AwsSettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+): NodeHttpHandler {
+  const caPath = settings.caBundle ?? (env.AWS_CA_BUNDLE || undefined);
+  let ca: Buffer | undefined;
+  if (caPath !== undefined) {
+    try {
+      ca = readFileSync(caPath);
+    } catch (err) {
+      /* Precondition: the CA bundle file is readable. */
+      throw new UsageError(`cannot read the CA bundle ${caPath} (--ca-bundle / AWS_CA_BUNDLE)`, {
+        cause: err,
+      });
+    }
+  }
+  const tls = {
+    ...(ca ? { ca } : {}),
+    ...(settings.verifySsl === false ? { rejectUnauthorized: false } : {}),
+  };
+  // HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from process.env per request by proxy-from-env.
+  const agent =
+    proxyConfigured(env) || ca !== undefined || settings.verifySsl === false
+      ? new ProxyAwareAgent(tls)
+      : undefined;
   return new NodeHttpHandler({
+    ...(agent ? { httpAgent: agent, httpsAgent: agent } : {}),
     connectionTimeout: timeoutMs(settings.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, "connectTimeoutMs"),
     socketTimeout: timeoutMs(settings.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, "readTimeoutMs"),
   });

@@ -11,6 +11,9 @@ export interface CommonOptions {
   onlyShowErrors?: boolean;
   /** false with --no-progress. */
   progress?: boolean;
+  caBundle?: string;
+  /** false with --no-verify-ssl. */
+  verifySsl?: boolean;
   cliConnectTimeout?: string;
   cliReadTimeout?: string;
 }
@@ -34,6 +37,13 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option("--no-progress", "no progress bar (the result line is still printed)"))
     .addOption(
       new Option(
+        "--ca-bundle <file>",
+        "PEM CA bundle to trust for TLS (else AWS_CA_BUNDLE; corporate TLS proxies)",
+      ),
+    )
+    .addOption(new Option("--no-verify-ssl", "do not verify TLS certificates (insecure; prints a warning)"))
+    .addOption(
+      new Option(
         "--cli-connect-timeout <seconds>",
         "seconds to wait for a connection before retrying (default 60; 0 = wait forever)",
       ),
@@ -46,8 +56,18 @@ export function addCommonOptions(cmd: Command): Command {
     );
 }
 
-export function clientsFor(opts: CommonOptions, env: NodeJS.ProcessEnv): AwsClients {
+export function clientsFor(
+  opts: CommonOptions,
+  env: NodeJS.ProcessEnv,
+  stderr?: NodeJS.WritableStream,
+): AwsClients {
+  if (opts.verifySsl === false)
+    stderr?.write(
+      "s3-cse: warning: --no-verify-ssl: TLS certificates are not verified; anyone on the network path can read and change this traffic\n",
+    );
   const settings: AwsSettings = {
+    ...(opts.caBundle ? { caBundle: opts.caBundle } : {}),
+    ...(opts.verifySsl === false ? { verifySsl: false } : {}),
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}),

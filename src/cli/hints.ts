@@ -54,6 +54,12 @@ export function hintFor(err: unknown, context: HintContext = {}): string | undef
   }
   if (/KMS Decrypt for key .* failed with (AccessDeniedException|IncorrectKeyException)/.test(messages))
     return "first check the key: the object may be encrypted under another KMS key than the one given (V1/RDS objects do not record their key, so --kms-key-id is what KMS is asked to use) — try the key it was uploaded with; if it is the right key, grant kms:Decrypt on it to this principal";
+  if (
+    /self[- ]signed certificate|unable to (get|verify) (local )?issuer certificate|certificate has expired|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|Hostname\/IP does not match certificate/i.test(
+      messages,
+    )
+  )
+    return "this is a TLS failure, not a bucket, key or permission problem: the endpoint's certificate is not trusted. If a corporate proxy or private CA signs it, pass --ca-bundle FILE.pem (or set AWS_CA_BUNDLE); --no-verify-ssl turns verification off (insecure)";
   if (/Region is missing/.test(messages))
     return "no AWS region: pass --region (e.g. --region us-east-1), set AWS_REGION, or set region in your profile (`aws configure set region us-east-1`)";
   const timeout = chain.find((e) => nameOf(e) === "TimeoutError");

@@ -83,7 +83,7 @@ export async function runDownload(
   opts: DownloadOptions,
 ): Promise<void> {
   const encryptionContext = parsePairs(opts.context, "--context");
-  const clients = clientsFor(opts, io.env);
+  const clients = clientsFor(opts, io.env, io.stderr);
   const progress = createProgress(io, "download", hidesProgress(opts));
   try {
     const result = await downloadToFile({

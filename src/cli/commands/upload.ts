@@ -117,7 +117,7 @@ export async function runUpload(
   const encryptionContext = parsePairs(opts.context, "--context");
   const objectParams = objectParamsFrom(opts);
   const metadata = parseMetadata(opts.metadata);
-  const clients = clientsFor(opts, io.env);
+  const clients = clientsFor(opts, io.env, io.stderr);
   const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
   const onProgress = (p: UploadProgress) =>
     // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.

@@ -85,7 +85,7 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       const encryptionContext = parsePairs(opts.context, "--context");
       const isPrefix = location.key === "" || location.key.endsWith("/");
       await checkOptions(opts, isPrefix);
-      const clients = clientsFor(opts, io.env);
+      const clients = clientsFor(opts, io.env, io.stderr);
       try {
         const keys = isPrefix
           ? targetsUnderPrefix(

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { UsageError } from "../errors.js";
 import { ProxyAwareAgent, proxyConfigured } from "./proxy-agent.js";
@@ -36,6 +36,8 @@ export interface AwsSettings {
   caBundle?: string;
   /** false: do not verify TLS certificates (--no-verify-ssl). Default true. */
   verifySsl?: boolean;
+  /** The SDK logger for both clients (the CLI's --debug passes a redacting one). */
+  logger?: S3ClientConfig["logger"];
 }
 
 export interface AwsClients {
@@ -58,6 +60,7 @@ export function createAwsClients(
     ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
     ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+    ...(settings.logger ? { logger: settings.logger } : {}),
   };
   const s3 = new S3Client({
     ...common,

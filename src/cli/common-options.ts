@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import { type AwsClients, type AwsSettings, createAwsClients } from "../aws/clients.js";
 import { UsageError } from "../errors.js";
+import { createDebugLogger } from "./debug-log.js";
 
 export interface CommonOptions {
   region?: string;
@@ -11,6 +12,7 @@ export interface CommonOptions {
   onlyShowErrors?: boolean;
   /** false with --no-progress. */
   progress?: boolean;
+  debug?: boolean;
   caBundle?: string;
   /** false with --no-verify-ssl. */
   verifySsl?: boolean;
@@ -33,6 +35,9 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option("--quiet", "print nothing but errors (no result line, no progress bar)"))
     .addOption(
       new Option("--only-show-errors", "as the AWS CLI: only errors (no result line, no progress bar)"),
+    )
+    .addOption(
+      new Option("--debug", "log every AWS request on stderr (credentials, keys and bodies redacted)"),
     )
     .addOption(new Option("--no-progress", "no progress bar (the result line is still printed)"))
     .addOption(
@@ -66,6 +71,7 @@ export function clientsFor(
       "s3-cse: warning: --no-verify-ssl: TLS certificates are not verified; anyone on the network path can read and change this traffic\n",
     );
   const settings: AwsSettings = {
+    ...(opts.debug && stderr ? { logger: createDebugLogger(stderr) } : {}),
     ...(opts.caBundle ? { caBundle: opts.caBundle } : {}),
     ...(opts.verifySsl === false ? { verifySsl: false } : {}),
     ...(opts.region ? { region: opts.region } : {}),

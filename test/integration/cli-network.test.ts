@@ -109,3 +109,23 @@ describe("network settings (built binary)", () => {
     expect(r.stderr).toMatch(/cannot read the CA bundle .*missing\.pem/);
   }, 30_000);
 });
+
+describe("--debug (built binary)", () => {
+  it("logs the SDK's requests on stderr with credentials and keys redacted", async () => {
+    const r = await runBuiltCli(
+      upload(aws.moto.endpoint, "net/debug.bak", "--debug", "--format", "rds", "--json"),
+      {
+        env: creds,
+        onlyEnv: true,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/s3-cse debug info: .*"commandName":"GenerateDataKeyCommand"/);
+    expect(r.stderr).toMatch(/"commandName":"PutObjectCommand"/);
+    const wrappedKey = (r.json().metadata as Record<string, string>)["x-amz-key"];
+    expect(wrappedKey?.length).toBeGreaterThan(20);
+    expect(r.stderr).not.toContain(wrappedKey);
+    expect(r.stderr).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
+    expect(r.stderr).toContain("[redacted]");
+  }, 60_000);
+});

@@ -7,14 +7,23 @@ describe("--debug redaction", () => {
       commandName: "PutObjectCommand",
       input: {
         Bucket: "b",
-        Body: Buffer.from("secret"),
+        Body: Buffer.from("b0dyb0dy"),
         Metadata: { "x-amz-key": "d3JhcHBlZA==", "x-amz-key-v2": "AAAA", "x-amz-3": "BBBB", db: "Sales" },
         SSECustomerKey: "k",
       },
       output: { Plaintext: new Uint8Array(32), KeyId: "arn:k" },
       credentials: { accessKeyId: "AKID", secretAccessKey: "SECRET", sessionToken: "TOKEN" },
     });
-    for (const secret of ["secret", "d3JhcHBlZA==", "AAAA", "BBBB", "SECRET", "TOKEN", "AKID"])
+    for (const secret of [
+      "b0dyb0dy",
+      "YjBkeWIwZHk=",
+      "d3JhcHBlZA==",
+      "AAAA",
+      "BBBB",
+      "SECRET",
+      "TOKEN",
+      "AKID",
+    ])
       expect(out).not.toContain(secret);
     expect(out).toContain('"db":"Sales"');
     expect(out).toContain('"KeyId":"arn:k"');

@@ -183,3 +183,67 @@ describe.runIf(nodeMajor < 22)("NodeVersionSupportWarning on Node < 22", () => {
     expect(r.stderr).toMatch(/NodeVersionSupportWarning/);
   });
 });
+
+describe("--dryrun and --expected-size (built binary)", () => {
+  it("--dryrun resolves key, region, format and part plan and sends nothing", async () => {
+    const stall = await startStallProxy();
+    const file = join(dir, "plan.bak");
+    await writeFile(file, Buffer.alloc(40 * 1024 * 1024 + 5));
+    try {
+      const r = await runBuiltCli(
+        [
+          "cp",
+          file,
+          "s3://b/backups/",
+          "--kms-key-id",
+          "alias/x",
+          "--format",
+          "rds",
+          "--dryrun",
+          "--json",
+          "--endpoint-url",
+          stall.endpoint,
+        ],
+        { env },
+      );
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.json()).toEqual({
+        ok: true,
+        dryrun: true,
+        source: file,
+        bucket: "b",
+        key: "backups/plan.bak",
+        region: "us-east-1",
+        format: "rds",
+        bytes: 40 * 1024 * 1024 + 5,
+        partSize: 16 * 1024 * 1024,
+        parts: 3,
+      });
+      expect(stall.connections).toBe(0); // nothing was sent, not even to KMS
+    } finally {
+      await stall.close();
+    }
+  }, 30_000);
+
+  it("--expected-size sizes the parts of a stream past 156 GiB as the AWS CLI does", async () => {
+    const r = await runBuiltCli(
+      [
+        "upload",
+        "-",
+        "s3://b/k",
+        "--kms-key-id",
+        "alias/x",
+        "--dryrun",
+        "--json",
+        "--expected-size",
+        "200GiB",
+      ],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    const plan = r.json();
+    expect(plan.partSize as number).toBeGreaterThan(16 * 1024 * 1024);
+    expect(plan.parts as number).toBeLessThanOrEqual(10_000);
+  }, 30_000);
+});

@@ -1,9 +1,10 @@
+import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
-import { parseByteSize } from "../../transfer/part-size.js";
+import { choosePartSize, parseByteSize } from "../../transfer/part-size.js";
 import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import {
@@ -32,6 +33,8 @@ export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   context?: string[];
   instructionFile?: boolean;
   unsignedPayload?: boolean;
+  dryrun?: boolean;
+  expectedSize?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -65,6 +68,11 @@ export function addUploadOptions(cmd: Command): Command {
       .option(
         "--instruction-file",
         "store the encryption metadata in <key>.instruction (v2/v3; RDS does not read it)",
+      )
+      .option("--dryrun", "resolve the key, region, format and part plan, print them, and send nothing")
+      .option(
+        "--expected-size <size>",
+        "stdin: expected size (e.g. 200GiB), to choose a part size that fits 10,000 parts, as the AWS CLI",
       )
       .option(
         "--unsigned-payload",
@@ -107,7 +115,13 @@ export async function runUpload(
   key: string,
   opts: UploadOptions,
 ): Promise<void> {
-  const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
+  const requestedPartSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
+  const expectedSize = opts.expectedSize === undefined ? undefined : parseByteSize(opts.expectedSize);
+  // With --expected-size the part size is chosen for that size (the stream's length is not known).
+  const partSize =
+    expectedSize !== undefined && file === "-"
+      ? choosePartSize(expectedSize, requestedPartSize)
+      : requestedPartSize;
   const concurrency = Number(opts.concurrency ?? "4");
   /* Precondition: --concurrency is a whole number from 1 to 10000. */
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
@@ -118,6 +132,14 @@ export async function runUpload(
   const objectParams = objectParamsFrom(opts);
   const metadata = parseMetadata(opts.metadata);
   const clients = clientsFor(opts, io.env, io.stderr);
+  if (opts.dryrun) {
+    try {
+      await printDryRun(io, file, bucket, key, opts, partSize ?? requestedPartSize, expectedSize, clients);
+    } finally {
+      clients.destroy();
+    }
+    return;
+  }
   const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
   const onProgress = (p: UploadProgress) =>
     // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.
@@ -161,4 +183,44 @@ export async function runUpload(
     );
     for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
   }
+}
+
+/** --dryrun: what an upload would do, without sending anything (only local config is resolved). */
+async function printDryRun(
+  io: CliIo,
+  file: string,
+  bucket: string,
+  key: string,
+  opts: UploadOptions,
+  partSize: number | undefined,
+  expectedSize: number | undefined,
+  clients: { s3: { config: { region: () => Promise<string> } } },
+): Promise<void> {
+  const size = file === "-" ? expectedSize : (await stat(file)).size;
+  const chosen = choosePartSize(size, partSize);
+  const parts = size === undefined ? undefined : size <= chosen ? 0 : Math.ceil((size + 16) / chosen);
+  let region: string | undefined;
+  try {
+    region = await clients.s3.config.region();
+  } catch {
+    region = undefined;
+  }
+  const plan = {
+    dryrun: true,
+    source: file,
+    bucket,
+    key,
+    region: region ?? null,
+    format: opts.format,
+    bytes: size ?? null,
+    partSize: chosen,
+    parts: parts ?? null,
+  };
+  if (opts.json) writeJson(io, { ok: true, ...plan });
+  else
+    writeLine(
+      io.stdout,
+      `(dryrun) upload: ${file} to s3://${bucket}/${key} — ${opts.format}, region ${region ?? "unresolved"}, ` +
+        `${size ?? "unknown"} bytes, ${parts === 0 ? "single PutObject" : `${parts ?? "?"} parts of ${chosen} bytes`}`,
+    );
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
@@ -50,10 +50,34 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
 /** The built binary (`dist/cli/main.js`, what `npm install -g` installs); built once if missing. */
 export const BUILT_CLI = "dist/cli/main.js";
 
+const BUILD_LOCK = ".build-lock";
+
+/**
+ * Builds dist/ once if missing (`npm test` builds it first, so this is for single-file runs). Test
+ * files run in parallel workers: a lock directory makes one build while the others wait for it
+ * (tsup cleans dist/ first, so two concurrent builds would pull files from under each other).
+ */
 export function ensureBuilt(): void {
-  if (existsSync(BUILT_CLI)) return;
-  const r = spawnSync(process.execPath, ["node_modules/.bin/tsup"], { stdio: "pipe" });
-  if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr?.toString()}`);
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (let waited = 0; !existsSync(BUILT_CLI) || existsSync(BUILD_LOCK); waited += 200) {
+    try {
+      mkdirSync(BUILD_LOCK);
+    } catch {
+      if (waited > 180_000)
+        throw new Error(`waited 3 minutes for another build (remove ${BUILD_LOCK} if stale)`);
+      sleep(200);
+      continue;
+    }
+    try {
+      if (!existsSync(BUILT_CLI)) {
+        const r = spawnSync(process.execPath, ["node_modules/.bin/tsup"], { stdio: "pipe" });
+        if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr?.toString()}`);
+      }
+    } finally {
+      rmSync(BUILD_LOCK, { recursive: true, force: true });
+    }
+    return;
+  }
 }
 
 /** Runs the built binary as a real process and resolves with its exit code and output. */

@@ -5,8 +5,16 @@
  * AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_KMS apply. Path-style addressing is used whenever
  * the S3 endpoint is a custom one.
  */
+import { readFileSync } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { UsageError } from "../errors.js";
+import { ProxyAwareAgent, proxyConfigured } from "./proxy-agent.js";
+
+/** AWS CLI defaults: 60 s to connect, 60 s of socket inactivity while waiting for or reading a response. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+export const DEFAULT_READ_TIMEOUT_MS = 60_000;
 
 export interface AwsSettings {
   region?: string;
@@ -14,6 +22,22 @@ export interface AwsSettings {
   endpointUrl?: string;
   /** Max SDK attempts per request (default: the SDK's standard retry mode, 3). */
   maxAttempts?: number;
+  /**
+   * Milliseconds to establish a TCP/TLS connection before the attempt fails with a `TimeoutError`
+   * (which the SDK retries like any transient error). Default 60,000 (the AWS CLI's); 0 = no timeout.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Milliseconds a socket may stay silent (no response bytes, e.g. a stalled UploadPart or GetObject)
+   * before the attempt fails with a `TimeoutError` (retried). Default 60,000; 0 = no timeout.
+   */
+  readTimeoutMs?: number;
+  /** Path of a PEM CA bundle to trust instead of Node's defaults (else AWS_CA_BUNDLE). */
+  caBundle?: string;
+  /** false: do not verify TLS certificates (--no-verify-ssl). Default true. */
+  verifySsl?: boolean;
+  /** The SDK logger for both clients (the CLI's --debug passes a redacting one). */
+  logger?: S3ClientConfig["logger"];
 }
 
 export interface AwsClients {
@@ -36,9 +60,14 @@ export function createAwsClients(
     ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
     ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+    ...(settings.logger ? { logger: settings.logger } : {}),
   };
-  const s3 = new S3Client({ ...common, forcePathStyle: hasCustomS3Endpoint(settings, env) });
-  const kms = new KMSClient(common);
+  const s3 = new S3Client({
+    ...common,
+    forcePathStyle: hasCustomS3Endpoint(settings, env),
+    requestHandler: createRequestHandler(settings, env),
+  });
+  const kms = new KMSClient({ ...common, requestHandler: createRequestHandler(settings, env) });
   return {
     s3,
     kms,
@@ -47,4 +76,48 @@ export function createAwsClients(
       kms.destroy();
     },
   };
+}
+
+function timeoutMs(value: number | undefined, fallback: number, name: string): number {
+  const ms = value ?? fallback;
+  /* Precondition: a timeout is a finite number of milliseconds >= 0. */
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new UsageError(`${name} must be a number of milliseconds >= 0 (0 = no timeout), got ${value}`);
+  return ms;
+}
+
+/**
+ * The Node HTTP handler every client built here uses: connect and read (socket idle) timeouts, so
+ * a stalled request fails with a retryable `TimeoutError` instead of hanging.
+ */
+export function createRequestHandler(
+  settings: AwsSettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+): NodeHttpHandler {
+  const caPath = settings.caBundle ?? (env.AWS_CA_BUNDLE || undefined);
+  let ca: Buffer | undefined;
+  if (caPath !== undefined) {
+    try {
+      ca = readFileSync(caPath);
+    } catch (err) {
+      /* Precondition: the CA bundle file is readable. */
+      throw new UsageError(`cannot read the CA bundle ${caPath} (--ca-bundle / AWS_CA_BUNDLE)`, {
+        cause: err,
+      });
+    }
+  }
+  const tls = {
+    ...(ca ? { ca } : {}),
+    ...(settings.verifySsl === false ? { rejectUnauthorized: false } : {}),
+  };
+  // HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from process.env per request by proxy-from-env.
+  const agent =
+    proxyConfigured(env) || ca !== undefined || settings.verifySsl === false
+      ? new ProxyAwareAgent(tls)
+      : undefined;
+  return new NodeHttpHandler({
+    ...(agent ? { httpAgent: agent, httpsAgent: agent } : {}),
+    connectionTimeout: timeoutMs(settings.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, "connectTimeoutMs"),
+    socketTimeout: timeoutMs(settings.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, "readTimeoutMs"),
+  });
 }

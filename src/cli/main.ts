@@ -2,12 +2,15 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { isS3CseError } from "../errors.js";
+import { registerCp } from "./commands/cp.js";
 import { registerDownload } from "./commands/download.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { hintFor, profileArg } from "./hints.js";
 import { Interrupts } from "./interrupt.js";
 import { type CliIo, writeJson, writeLine } from "./io.js";
+import { silenceSdkNodeVersionWarning } from "./node-warnings.js";
 
 export const VERSION = "0.1.0";
 
@@ -27,6 +30,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerUpload(program, io, setExit);
   registerDownload(program, io, setExit);
   registerVerify(program, io, setExit);
+  registerCp(program, io, setExit);
   return program;
 }
 
@@ -46,7 +50,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     const exit = exitCodeFor(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const hint = hintFor(err, { profile: profileArg(argv), env: io.env });
+    const message = `${err instanceof Error ? err.message : String(err)}${hint ? `\n  hint: ${hint}` : ""}`;
     if (json) {
       writeJson(io, {
         ok: false,
@@ -61,6 +66,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** Entry point of the binary: wires SIGINT/SIGTERM to cancellation (which aborts uploads); see interrupt.ts. */
 async function main(): Promise<void> {
+  silenceSdkNodeVersionWarning();
   const interrupts = new Interrupts(
     (text) => process.stderr.write(text),
     (code) => process.exit(code),

@@ -4,6 +4,9 @@ const MARK = { error: "✗", warning: "!", info: "·" } as const;
 
 function describeClientSide(r: VerifyResult): string {
   const cs = r.clientSide;
+  // An object that could not be read has no known encryption: claim nothing about it.
+  if (!cs && r.findings.some((f) => f.code === "OBJECT_READ_FAILED"))
+    return "client-side: unknown (object not read)";
   if (!cs) return "client-side: none";
   const parts = [
     cs.contentAlgorithm,
@@ -23,6 +26,8 @@ function describeClientSide(r: VerifyResult): string {
 
 function describeServerSide(r: VerifyResult): string {
   const ss = r.serverSide;
+  if (!ss && r.findings.some((f) => f.code === "OBJECT_READ_FAILED"))
+    return "server-side: unknown (object not read)";
   if (!ss) return "server-side: none";
   return `server-side: ${ss.kind}${ss.kmsKeyId ? ` (key ${ss.kmsKeyId})` : ""}`;
 }

@@ -13,6 +13,7 @@ import { KmsKeyring } from "../materials/kms-keyring.js";
 import { getBucketRegion } from "../transfer/bucket-location.js";
 import { fetchInstructionFile, headObject } from "../transfer/object-metadata.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
+import { isNotFound } from "../transfer/s3-commands.js";
 import type { ClientSideDetails } from "./client-side-details.js";
 import { type DeepCheckResult, deepCheck } from "./deep-check.js";
 import { type Finding, FindingCodes, finding, findingsPass } from "./findings.js";
@@ -89,9 +90,18 @@ export async function verifyObject(o: VerifyObjectOptions): Promise<VerifyResult
     inspection = inspectObject(head, instructionFile ? { instructionFile } : {});
   } catch (err) {
     if (o.signal?.aborted || !isS3CseError(err)) throw err;
-    const f = finding(FindingCodes.OBJECT_READ_FAILED, "error", err.message, {
-      fix: "check the bucket, key, region and permissions (s3:GetObject; an SSE-C object also needs its customer key)",
-    });
+    const f = isNotFound(err.cause)
+      ? finding(
+          FindingCodes.OBJECT_READ_FAILED,
+          "error",
+          `no such object or bucket: s3://${o.bucket}/${o.key} (HeadObject returned 404 Not Found)`,
+          {
+            fix: "check the bucket name and the key (to see what is there: s3-cse verify s3://bucket/prefix/)",
+          },
+        )
+      : finding(FindingCodes.OBJECT_READ_FAILED, "error", err.message, {
+          fix: "check the bucket, key, region and permissions (s3:GetObject; an SSE-C object also needs its customer key)",
+        });
     return {
       target,
       bucket: o.bucket,

@@ -4,6 +4,7 @@ import type { StringMap } from "../codec/json-map.js";
 import { stringMapsEqual } from "../codec/json-map.js";
 import { LEGACY_KMS_CMK_ID_KEY, RESERVED_CEK_ALG_CONTEXT_KEY } from "../codec/metadata-keys.js";
 import { ErrorCodes, KeyringError, SecurityError, UsageError } from "../errors.js";
+import { describeContextDifference } from "./context-diff.js";
 import type { Keyring, UnwrapRequest, WrappedDataKey, WrapRequest } from "./keyring.js";
 import { DecryptCommand, GenerateDataKeyCommand, type KmsClientLike, kmsError } from "./kms-client.js";
 
@@ -146,7 +147,8 @@ export class KmsKeyring implements Keyring {
         throw new SecurityError(
           ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH,
           `the encryption context supplied (keys: ${Object.keys(request.encryptionContext).sort().join(", ") || "none"}) ` +
-            `does not match the object's (keys: ${Object.keys(userStored).sort().join(", ") || "none"})`,
+            `does not match the object's (keys: ${Object.keys(userStored).sort().join(", ") || "none"}): ` +
+            describeContextDifference(request.encryptionContext, userStored),
         );
       }
     } else {

@@ -28,6 +28,12 @@ export type ObjectParams = Pick<
   | "ServerSideEncryption"
   | "SSEKMSKeyId"
   | "ExpectedBucketOwner"
+  | "ACL"
+  | "BucketKeyEnabled"
+  | "ChecksumAlgorithm"
+  | "ObjectLockMode"
+  | "ObjectLockRetainUntilDate"
+  | "ObjectLockLegalHoldStatus"
 >;
 
 export interface EncryptAndUploadOptions {

@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
@@ -44,4 +45,61 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
     env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+}
+
+/** The built binary (`dist/cli/main.js`, what `npm install -g` installs); built once if missing. */
+export const BUILT_CLI = "dist/cli/main.js";
+
+const BUILD_LOCK = ".build-lock";
+
+/**
+ * Builds dist/ once if missing (`npm test` builds it first, so this is for single-file runs). Test
+ * files run in parallel workers: a lock directory makes one build while the others wait for it
+ * (tsup cleans dist/ first, so two concurrent builds would pull files from under each other).
+ */
+export function ensureBuilt(): void {
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (let waited = 0; !existsSync(BUILT_CLI) || existsSync(BUILD_LOCK); waited += 200) {
+    try {
+      mkdirSync(BUILD_LOCK);
+    } catch {
+      if (waited > 180_000)
+        throw new Error(`waited 3 minutes for another build (remove ${BUILD_LOCK} if stale)`);
+      sleep(200);
+      continue;
+    }
+    try {
+      if (!existsSync(BUILT_CLI)) {
+        const r = spawnSync(process.execPath, ["node_modules/.bin/tsup"], { stdio: "pipe" });
+        if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr?.toString()}`);
+      }
+    } finally {
+      rmSync(BUILD_LOCK, { recursive: true, force: true });
+    }
+    return;
+  }
+}
+
+/** Runs the built binary as a real process and resolves with its exit code and output. */
+export async function runBuiltCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean; onlyEnv?: boolean } = {},
+): Promise<CliRun> {
+  ensureBuilt();
+  // onlyEnv: nothing of the test process's environment (no AWS_* leaking in), just PATH and options.env.
+  const env: NodeJS.ProcessEnv = options.onlyEnv
+    ? { PATH: process.env.PATH, ...options.env }
+    : { ...process.env, ...options.env };
+  if (!options.inheritNoWarnings) delete env.NODE_NO_WARNINGS;
+  const child = spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on("data", (c: Buffer) => out.push(c));
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  child.stdin.end(options.stdin ?? Buffer.alloc(0));
+  const code = await new Promise<number>((resolve) =>
+    child.on("close", (c, signal) => resolve(c ?? (signal ? 128 : 1))),
+  );
+  const stdout = Buffer.concat(out).toString();
+  return { code, stdout, stderr: Buffer.concat(err).toString(), json: () => JSON.parse(stdout.trim()) };
 }

@@ -9,12 +9,19 @@ import {
   downloadToFile,
   openDecryptedStream,
 } from "../../transfer/download.js";
-import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
+import {
+  addCommonOptions,
+  type CommonOptions,
+  clientsFor,
+  hidesProgress,
+  showsResult,
+} from "../common-options.js";
+import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
 
-interface DownloadOptions extends CommonOptions {
+export interface DownloadOptions extends CommonOptions {
   kmsKeyId?: string;
   allowLegacy?: boolean;
   commitmentPolicy?: string;
@@ -22,7 +29,7 @@ interface DownloadOptions extends CommonOptions {
   delayedAuthentication?: boolean;
 }
 
-const POLICIES: Record<string, CommitmentPolicy> = {
+export const POLICIES: Record<string, CommitmentPolicy> = {
   "forbid-encrypt-allow-decrypt": "FORBID_ENCRYPT_ALLOW_DECRYPT",
   "require-encrypt-allow-decrypt": "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
   "require-encrypt-require-decrypt": "REQUIRE_ENCRYPT_REQUIRE_DECRYPT",
@@ -30,72 +37,97 @@ const POLICIES: Record<string, CommitmentPolicy> = {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The download options shared by `download` and `cp`. */
+export function addDownloadOptions(cmd: Command, kmsKeyIdHelp?: string): Command {
+  return cmd
+    .option(
+      "--kms-key-id <id>",
+      kmsKeyIdHelp ?? "KMS key the data key must be wrapped under (default: whatever key the object names)",
+    )
+    .option(
+      "--allow-legacy",
+      "allow legacy modes: AES-CBC content (RDS backups, V1), KMS without encryption context, V1 key wrapping",
+    )
+    .addOption(
+      new Option("--commitment-policy <policy>", "key-commitment policy for reads").choices(
+        Object.keys(POLICIES),
+      ),
+    )
+    .option("--context <key=value>", "expected KMS encryption context entry (repeatable)", collect);
+}
+
 export function registerDownload(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addCommonOptions(
-    program
-      .command("download")
-      .description(
-        "download an S3 object and decrypt it into a file (written only once it decrypted completely)",
-      )
-      .argument("<s3url>", "source, s3://bucket/key")
-      .argument("<file>", "local file or directory to write, or - for stdout")
-      .option(
-        "--kms-key-id <id>",
-        "KMS key the data key must be wrapped under (default: whatever key the object names)",
-      )
-      .option(
-        "--allow-legacy",
-        "allow legacy modes: AES-CBC content (RDS backups, V1), KMS without encryption context, V1 key wrapping",
-      )
-      .addOption(
-        new Option("--commitment-policy <policy>", "key-commitment policy for reads").choices(
-          Object.keys(POLICIES),
+    addDownloadOptions(
+      program
+        .command("download")
+        .description(
+          "download an S3 object and decrypt it into a file (written only once it decrypted completely)",
+        )
+        .argument("<s3url>", "source, s3://bucket/key")
+        .argument("<file>", "local file or directory to write, or - for stdout")
+        .option(
+          "--delayed-authentication",
+          "with - (stdout): stream GCM/V3 plaintext before the tag is verified (a failed check then ends the output with an error, after bytes were written); without it, stdout gets nothing until the object authenticated (up to 64 MiB)",
         ),
-      )
-      .option("--context <key=value>", "expected KMS encryption context entry (repeatable)", collect)
-      .option(
-        "--delayed-authentication",
-        "with - (stdout): stream GCM/V3 plaintext before the tag is verified (a failed check then ends the output with an error, after bytes were written); without it, stdout gets nothing until the object authenticated (up to 64 MiB)",
-      ),
-  ).action(async (s3url: string, file: string, opts: DownloadOptions) => {
-    const { bucket, key } = parseS3Url(s3url);
-    const encryptionContext = parsePairs(opts.context, "--context");
-    /* Precondition: download to - (stdout) is not combined with --json. */
-    if (file === "-" && opts.json)
-      throw new UsageError("--json cannot be used with - (stdout): stdout carries the plaintext");
-    const clients = clientsFor(opts, io.env);
-    const progress = createProgress(io, "download", opts.json === true);
-    try {
-      const common: DecryptObjectOptions = {
-        s3: clients.s3,
-        bucket,
-        key,
-        keyring: new KmsKeyring({ client: clients.kms, ...(opts.kmsKeyId ? { keyId: opts.kmsKeyId } : {}) }),
-        allowLegacy: opts.allowLegacy === true,
-        ...(opts.commitmentPolicy ? { commitmentPolicy: POLICIES[opts.commitmentPolicy] } : {}),
-        encryptionContext,
-        signal: io.signal,
-        onProgress: (p: DownloadProgress) => progress.update(p.bytesDownloaded, p.totalBytes),
-      };
-      if (file === "-") {
-        await downloadToStdout(io, common, opts.delayedAuthentication === true);
-        setExit(0);
-        return;
-      }
-      const result = await downloadToFile({ ...common, file });
-      progress.stop();
-      if (opts.json) writeJson(io, { ok: true, ...result });
-      else
-        writeLine(
-          io.stdout,
-          `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${result.file}: ${result.bytes} bytes`,
-        );
+    ),
+  )
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "s3-cse download s3://my-backups/sales/SalesDb.bak SalesDb.bak --allow-legacy --kms-key-id alias/rds-backups",
+        "s3-cse download s3://lake/raw/data.parquet data.parquet --context project=atlas",
+      ]),
+    )
+    .action(async (s3url: string, file: string, opts: DownloadOptions) => {
+      const { bucket, key } = parseS3Url(s3url);
+      await runDownload(io, bucket, key, file, opts);
       setExit(0);
-    } finally {
-      progress.stop();
-      clients.destroy();
+    });
+}
+
+/** Downloads and decrypts s3://bucket/key into `file` and prints the result. */
+export async function runDownload(
+  io: CliIo,
+  bucket: string,
+  key: string,
+  file: string,
+  opts: DownloadOptions,
+): Promise<void> {
+  const encryptionContext = parsePairs(opts.context, "--context");
+  /* Precondition: download to - (stdout) is not combined with --json. */
+  if (file === "-" && opts.json)
+    throw new UsageError("--json cannot be used with - (stdout): stdout carries the plaintext");
+  const clients = clientsFor(opts, io.env, io.stderr);
+  const progress = createProgress(io, "download", hidesProgress(opts) || file === "-");
+  try {
+    const common: DecryptObjectOptions = {
+      s3: clients.s3,
+      bucket,
+      key,
+      keyring: new KmsKeyring({ client: clients.kms, ...(opts.kmsKeyId ? { keyId: opts.kmsKeyId } : {}) }),
+      allowLegacy: opts.allowLegacy === true,
+      ...(opts.commitmentPolicy ? { commitmentPolicy: POLICIES[opts.commitmentPolicy] } : {}),
+      encryptionContext,
+      signal: io.signal,
+      onProgress: (p: DownloadProgress) => progress.update(p.bytesDownloaded, p.totalBytes),
+    };
+    if (file === "-") {
+      await downloadToStdout(io, common, opts.delayedAuthentication === true);
+      return;
     }
-  });
+    const result = await downloadToFile({ ...common, file });
+    progress.stop();
+    if (opts.json) writeJson(io, { ok: true, ...result });
+    else if (showsResult(opts))
+      writeLine(
+        io.stdout,
+        `decrypted s3://${bucket}/${key} (${result.format}, ${result.contentAlgorithm}) to ${result.file}: ${result.bytes} bytes`,
+      );
+  } finally {
+    progress.stop();
+    clients.destroy();
+  }
 }
 
 /**

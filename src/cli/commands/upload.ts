@@ -1,17 +1,31 @@
+import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
-import { parseByteSize } from "../../transfer/part-size.js";
+import { choosePartSize, parseByteSize } from "../../transfer/part-size.js";
 import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
-import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
+import {
+  addCommonOptions,
+  type CommonOptions,
+  clientsFor,
+  hidesProgress,
+  showsResult,
+} from "../common-options.js";
+import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
+import {
+  addObjectOptions,
+  type ObjectCliOptions,
+  objectParamsFrom,
+  parseMetadata,
+} from "../object-options.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
 
-interface UploadOptions extends CommonOptions {
+export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   kmsKeyId: string;
   format: WriteFormat;
   partSize?: string;
@@ -19,6 +33,8 @@ interface UploadOptions extends CommonOptions {
   context?: string[];
   instructionFile?: boolean;
   unsignedPayload?: boolean;
+  dryrun?: boolean;
+  expectedSize?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -31,14 +47,10 @@ function stdinSource(io: CliIo): Readable {
   return io.stdin instanceof Readable ? io.stdin : Readable.from(io.stdin as AsyncIterable<Buffer>);
 }
 
-export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  addCommonOptions(
-    program
-      .command("upload")
-      .description("encrypt a file (or - for stdin) and upload it to S3")
-      .argument("<file>", "local file to encrypt, or - for stdin")
-      .argument("<s3url>", "destination, s3://bucket/key")
-      .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN")
+/** The upload options shared by `upload` and `cp` (except --kms-key-id, required by `upload`). */
+export function addUploadOptions(cmd: Command): Command {
+  return addObjectOptions(
+    cmd
       .addOption(
         new Option(
           "--format <format>",
@@ -51,62 +63,165 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "--part-size <size>",
         "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
       )
-      .option("--concurrency <n>", "parts in flight at once", "4")
+      .option("--concurrency <n>", "parts in flight at once (1-10000)", "4")
       .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect)
       .option(
         "--instruction-file",
         "store the encryption metadata in <key>.instruction (v2/v3; RDS does not read it)",
       )
+      .option("--dryrun", "resolve the key, region, format and part plan, print them, and send nothing")
+      .option(
+        "--expected-size <size>",
+        "stdin: expected size (e.g. 200GiB), to choose a part size that fits 10,000 parts, as the AWS CLI",
+      )
       .option(
         "--unsigned-payload",
         "sign headers but not part bodies (UNSIGNED-PAYLOAD): faster, for HTTPS endpoints only; parts keep their CRC32",
       ),
-  ).action(async (file: string, s3url: string, opts: UploadOptions) => {
-    const { bucket, key } = parseS3Url(s3url);
-    const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
-    const concurrency = Number(opts.concurrency ?? "4");
-    /* Precondition: --concurrency is a positive integer. */
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new UsageError(`--concurrency must be a positive integer`);
-    const encryptionContext = parsePairs(opts.context, "--context");
-    const clients = clientsFor(opts, io.env);
-    const progress = createProgress(io, `upload ${opts.format}`, opts.json === true);
-    const onProgress = (p: UploadProgress) =>
-      progress.update(p.bytesRead, p.totalBytes, `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`);
-    const common = {
-      s3: clients.s3,
-      bucket,
-      key,
-      keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
-      format: opts.format,
-      encryptionContext,
-      concurrency,
-      signal: io.signal,
-      onProgress,
-      ...(io.uploads ? { onMultipartUpload: io.uploads.onMultipartUpload.bind(io.uploads) } : {}),
-      ...(partSize !== undefined ? { partSize } : {}),
-      ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
-      ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),
-    };
-    let result: UploadResult;
+  );
+}
+
+export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  addCommonOptions(
+    addUploadOptions(
+      program
+        .command("upload")
+        .description("encrypt a file (or - for stdin) and upload it to S3")
+        .argument("<file>", "local file to encrypt, or - for stdin")
+        .argument("<s3url>", "destination, s3://bucket/key")
+        .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN"),
+    ),
+  )
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "s3-cse upload SalesDb.bak s3://my-backups/sales/SalesDb.bak --kms-key-id alias/rds-backups --format rds",
+        "pg_dump db | s3-cse upload - s3://lake/dumps/db.sql --kms-key-id alias/lake --context project=atlas",
+        "s3-cse upload big.bak s3://b/big.bak --kms-key-id alias/k --part-size 64MiB --concurrency 8 --storage-class STANDARD_IA",
+      ]),
+    )
+    .action(async (file: string, s3url: string, opts: UploadOptions) => {
+      const { bucket, key } = parseS3Url(s3url);
+      await runUpload(io, file, bucket, key, opts);
+      setExit(0);
+    });
+}
+
+/** Encrypts `file` (or `-`: stdin) to s3://bucket/key and prints the result. */
+export async function runUpload(
+  io: CliIo,
+  file: string,
+  bucket: string,
+  key: string,
+  opts: UploadOptions,
+): Promise<void> {
+  const requestedPartSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
+  const expectedSize = opts.expectedSize === undefined ? undefined : parseByteSize(opts.expectedSize);
+  // With --expected-size the part size is chosen for that size (the stream's length is not known).
+  const partSize =
+    expectedSize !== undefined && file === "-"
+      ? choosePartSize(expectedSize, requestedPartSize)
+      : requestedPartSize;
+  const concurrency = Number(opts.concurrency ?? "4");
+  /* Precondition: --concurrency is a whole number from 1 to 10000. */
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
+    throw new UsageError(
+      `--concurrency must be a whole number from 1 to 10000 (parts in flight; default 4), got "${opts.concurrency}"`,
+    );
+  const encryptionContext = parsePairs(opts.context, "--context");
+  const objectParams = objectParamsFrom(opts);
+  const metadata = parseMetadata(opts.metadata);
+  const clients = clientsFor(opts, io.env, io.stderr);
+  if (opts.dryrun) {
     try {
-      result =
-        file === "-"
-          ? await encryptAndUpload({ ...common, source: stdinSource(io) })
-          : await encryptAndUploadFile({ ...common, file });
+      await printDryRun(io, file, bucket, key, opts, partSize ?? requestedPartSize, expectedSize, clients);
     } finally {
-      progress.stop();
       clients.destroy();
     }
-    if (opts.json) {
-      writeJson(io, { ok: true, ...result });
-    } else {
-      writeLine(
-        io.stdout,
-        `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
-      );
-      for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
-    }
-    setExit(0);
-  });
+    return;
+  }
+  const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
+  const onProgress = (p: UploadProgress) =>
+    // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.
+    progress.update(
+      Math.min(p.bytesUploaded, p.totalBytes ?? p.bytesUploaded),
+      p.totalBytes,
+      `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`,
+    );
+  const common = {
+    s3: clients.s3,
+    bucket,
+    key,
+    keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
+    format: opts.format,
+    encryptionContext,
+    concurrency,
+    signal: io.signal,
+    onProgress,
+    ...(io.uploads ? { onMultipartUpload: io.uploads.onMultipartUpload.bind(io.uploads) } : {}),
+    ...(partSize !== undefined ? { partSize } : {}),
+    ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
+    ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),
+    ...(Object.keys(objectParams).length > 0 ? { objectParams } : {}),
+    ...(metadata ? { metadata } : {}),
+  };
+  let result: UploadResult;
+  try {
+    result =
+      file === "-"
+        ? await encryptAndUpload({ ...common, source: stdinSource(io) })
+        : await encryptAndUploadFile({ ...common, file });
+  } finally {
+    progress.stop();
+    clients.destroy();
+  }
+  if (opts.json) {
+    writeJson(io, { ok: true, ...result });
+  } else if (showsResult(opts)) {
+    writeLine(
+      io.stdout,
+      `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
+    );
+    for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
+  }
+}
+
+/** --dryrun: what an upload would do, without sending anything (only local config is resolved). */
+async function printDryRun(
+  io: CliIo,
+  file: string,
+  bucket: string,
+  key: string,
+  opts: UploadOptions,
+  partSize: number | undefined,
+  expectedSize: number | undefined,
+  clients: { s3: { config: { region: () => Promise<string> } } },
+): Promise<void> {
+  const size = file === "-" ? expectedSize : (await stat(file)).size;
+  const chosen = choosePartSize(size, partSize);
+  const parts = size === undefined ? undefined : size <= chosen ? 0 : Math.ceil((size + 16) / chosen);
+  let region: string | undefined;
+  try {
+    region = await clients.s3.config.region();
+  } catch {
+    region = undefined;
+  }
+  const plan = {
+    dryrun: true,
+    source: file,
+    bucket,
+    key,
+    region: region ?? null,
+    format: opts.format,
+    bytes: size ?? null,
+    partSize: chosen,
+    parts: parts ?? null,
+  };
+  if (opts.json) writeJson(io, { ok: true, ...plan });
+  else
+    writeLine(
+      io.stdout,
+      `(dryrun) upload: ${file} to s3://${bucket}/${key} — ${opts.format}, region ${region ?? "unresolved"}, ` +
+        `${size ?? "unknown"} bytes, ${parts === 0 ? "single PutObject" : `${parts ?? "?"} parts of ${chosen} bytes`}`,
+    );
 }

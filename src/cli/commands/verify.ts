@@ -7,6 +7,7 @@ import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { listObjectKeys } from "../../transfer/bucket-location.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { ExitCode } from "../exit-codes.js";
+import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
 import { formatVerifyResult } from "../verify-report.js";
@@ -70,55 +71,64 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
         "--compare <file>",
         "decrypt fully (implies --deep); the plaintext SHA-256 must equal this local file's",
       ),
-  ).action(async (s3url: string, opts: VerifyOptions) => {
-    const location = parseS3Url(s3url, { allowPrefix: true });
-    const encryptionContext = parsePairs(opts.context, "--context");
-    const isPrefix = location.key === "" || location.key.endsWith("/");
-    await checkOptions(opts, isPrefix);
-    const clients = clientsFor(opts, io.env);
-    try {
-      const keys = isPrefix
-        ? targetsUnderPrefix(
-            (
-              await listObjectKeys({
-                s3: clients.s3,
-                bucket: location.bucket,
-                prefix: location.key,
-                signal: io.signal,
-              })
-            ).map((o) => o.key),
-          )
-        : [location.key];
-      if (keys.length === 0) {
-        const message = `no objects under s3://${location.bucket}/${location.key}`;
-        if (opts.json) writeJson(io, { target: s3url, ok: false, error: { code: "NO_OBJECTS", message } });
-        writeLine(io.stderr, `s3-cse: ${message}`);
-        setExit(ExitCode.FAILURE);
-        return;
+  )
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "s3-cse verify s3://my-backups/sales/SalesDb.bak --rds --kms-key-id arn:aws:kms:us-east-1:111122223333:key/…",
+        "s3-cse verify s3://my-backups/sales/SalesDb.bak --deep --compare SalesDb.bak --allow-legacy",
+        "s3-cse verify s3://my-backups/sales/ --json",
+      ]),
+    )
+    .action(async (s3url: string, opts: VerifyOptions) => {
+      const location = parseS3Url(s3url, { allowPrefix: true });
+      const encryptionContext = parsePairs(opts.context, "--context");
+      const isPrefix = location.key === "" || location.key.endsWith("/");
+      await checkOptions(opts, isPrefix);
+      const clients = clientsFor(opts, io.env, io.stderr);
+      try {
+        const keys = isPrefix
+          ? targetsUnderPrefix(
+              (
+                await listObjectKeys({
+                  s3: clients.s3,
+                  bucket: location.bucket,
+                  prefix: location.key,
+                  signal: io.signal,
+                })
+              ).map((o) => o.key),
+            )
+          : [location.key];
+        if (keys.length === 0) {
+          const message = `no objects under s3://${location.bucket}/${location.key}`;
+          if (opts.json) writeJson(io, { target: s3url, ok: false, error: { code: "NO_OBJECTS", message } });
+          writeLine(io.stderr, `s3-cse: ${message}`);
+          setExit(ExitCode.FAILURE);
+          return;
+        }
+        let allOk = true;
+        for (const key of keys) {
+          const result: VerifyResult = await verifyObject({
+            s3: clients.s3,
+            kms: clients.kms,
+            bucket: location.bucket,
+            key,
+            ...(opts.rds && opts.kmsKeyId ? { rds: { kmsKeyId: opts.kmsKeyId } } : {}),
+            ...(opts.deep ? { deep: true } : {}),
+            ...(opts.compare !== undefined ? { compareFile: opts.compare } : {}),
+            encryptionContext,
+            ...(opts.kmsKeyId
+              ? { keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }) }
+              : {}),
+            signal: io.signal,
+          });
+          allOk &&= result.ok;
+          if (opts.json) writeJson(io, result);
+          else io.stdout.write(formatVerifyResult(result));
+        }
+        setExit(allOk ? ExitCode.OK : ExitCode.FAILURE);
+      } finally {
+        clients.destroy();
       }
-      let allOk = true;
-      for (const key of keys) {
-        const result: VerifyResult = await verifyObject({
-          s3: clients.s3,
-          kms: clients.kms,
-          bucket: location.bucket,
-          key,
-          ...(opts.rds && opts.kmsKeyId ? { rds: { kmsKeyId: opts.kmsKeyId } } : {}),
-          ...(opts.deep ? { deep: true } : {}),
-          ...(opts.compare !== undefined ? { compareFile: opts.compare } : {}),
-          encryptionContext,
-          ...(opts.kmsKeyId
-            ? { keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }) }
-            : {}),
-          signal: io.signal,
-        });
-        allOk &&= result.ok;
-        if (opts.json) writeJson(io, result);
-        else io.stdout.write(formatVerifyResult(result));
-      }
-      setExit(allOk ? ExitCode.OK : ExitCode.FAILURE);
-    } finally {
-      clients.destroy();
-    }
-  });
+    });
 }

@@ -39,10 +39,13 @@ describe("CLI usage errors exit with 2 and say what is wrong", () => {
     });
   });
 
-  it("Precondition: --concurrency is a positive integer", async () => {
-    const r = await runCli(["upload", "a.bak", "s3://b/k", "--kms-key-id", "k", "--concurrency", "0"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--concurrency/);
+  it("Precondition: --concurrency is a whole number from 1 to 10000", async () => {
+    for (const bad of ["0", "1.5", "10001", "many"]) {
+      const r = await runCli(["upload", "a.bak", "s3://b/k", "--kms-key-id", "k", "--concurrency", bad]);
+      expect(r.code).toBe(2);
+      // the message says the allowed range, not just "invalid"
+      expect(r.stderr).toMatch(/--concurrency must be a whole number from 1 to 10000/);
+    }
   });
 
   it("Precondition: an S3 location is written s3://bucket/key", async () => {

@@ -1,0 +1,131 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
+import { startTestAws, type TestAws } from "../support/aws.js";
+import { runBuiltCli } from "../support/cli.js";
+import { startConnectProxy } from "../support/connect-proxy.js";
+import { startTlsFront, type TlsFront } from "../support/tls-front.js";
+
+let aws: TestAws;
+let dir: string;
+let file: string;
+let tls: TlsFront;
+const creds = {
+  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
+beforeAll(async () => {
+  aws = await startTestAws();
+  dir = await mkdtemp(join(tmpdir(), "s3cse-net-"));
+  file = join(dir, "net.bak");
+  await writeFile(file, randomBytes(2000));
+  const u = new URL(aws.moto.endpoint);
+  tls = await startTlsFront(dir, { host: u.hostname, port: Number(u.port) });
+});
+afterAll(async () => {
+  await tls?.close();
+  await aws?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const upload = (endpoint: string, key: string, ...extra: string[]) => [
+  "upload",
+  file,
+  `s3://${aws.bucket}/${key}`,
+  "--kms-key-id",
+  aws.aliasName,
+  "--endpoint-url",
+  endpoint,
+  ...extra,
+];
+
+describe("network settings (built binary)", () => {
+  it("HTTP_PROXY sends S3 and KMS traffic through the proxy; NO_PROXY bypasses it", async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const r = await runBuiltCli(upload(aws.moto.endpoint, "net/proxied.bak"), {
+        env: { ...creds, HTTP_PROXY: proxy.url },
+        onlyEnv: true,
+      });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const motoHost = new URL(aws.moto.endpoint).host;
+      expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
+      expect(proxy.tunnels.every((t) => t === motoHost)).toBe(true);
+      await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: "net/proxied.bak" }));
+
+      const before = proxy.tunnels.length;
+      const bypass = await runBuiltCli(upload(aws.moto.endpoint, "net/direct.bak"), {
+        env: { ...creds, HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" },
+        onlyEnv: true,
+      });
+      expect(bypass.code).toBe(0);
+      expect(proxy.tunnels.length).toBe(before);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it("a self-signed endpoint fails with a message that says TLS and names --ca-bundle", async () => {
+    const r = await runBuiltCli(upload(tls.endpoint, "net/tls-fail.bak"), { env: creds, onlyEnv: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/this is a TLS failure/);
+    expect(r.stderr).toMatch(/--ca-bundle/);
+  }, 60_000);
+
+  it("--ca-bundle (and AWS_CA_BUNDLE) trusts it; --no-verify-ssl works with a warning", async () => {
+    const withFlag = await runBuiltCli(upload(tls.endpoint, "net/tls-ok.bak", "--ca-bundle", tls.certFile), {
+      env: creds,
+      onlyEnv: true,
+    });
+    expect(withFlag.stderr).toBe("");
+    expect(withFlag.code).toBe(0);
+    const withEnv = await runBuiltCli(upload(tls.endpoint, "net/tls-env.bak"), {
+      env: { ...creds, AWS_CA_BUNDLE: tls.certFile },
+      onlyEnv: true,
+    });
+    expect(withEnv.code).toBe(0);
+    const insecure = await runBuiltCli(upload(tls.endpoint, "net/tls-insecure.bak", "--no-verify-ssl"), {
+      env: creds,
+      onlyEnv: true,
+    });
+    expect(insecure.code).toBe(0);
+    expect(insecure.stderr).toMatch(/warning: --no-verify-ssl: TLS certificates are not verified/);
+  }, 60_000);
+
+  it("Precondition: the CA bundle file is readable", async () => {
+    const r = await runBuiltCli(upload(tls.endpoint, "net/x.bak", "--ca-bundle", join(dir, "missing.pem")), {
+      env: creds,
+      onlyEnv: true,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read the CA bundle .*missing\.pem/);
+  }, 30_000);
+});
+
+describe("--debug (built binary)", () => {
+  it("logs the SDK's requests on stderr with credentials and keys redacted", async () => {
+    const r = await runBuiltCli(
+      upload(aws.moto.endpoint, "net/debug.bak", "--debug", "--format", "rds", "--json"),
+      {
+        env: creds,
+        onlyEnv: true,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/s3-cse debug info: .*"commandName":"GenerateDataKeyCommand"/);
+    expect(r.stderr).toMatch(/"commandName":"PutObjectCommand"/);
+    const wrappedKey = (r.json().metadata as Record<string, string>)["x-amz-key"];
+    expect(wrappedKey?.length).toBeGreaterThan(20);
+    expect(r.stderr).not.toContain(wrappedKey);
+    expect(r.stderr).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
+    expect(r.stderr).toContain("[redacted]");
+  }, 60_000);
+});

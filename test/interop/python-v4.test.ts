@@ -5,11 +5,14 @@
  * The Python client writes object metadata only (no instruction-file writes), has no ranged GET,
  * and uploads multipart through `upload_file` (8 MiB default parts; driven here with 5 MiB).
  */
-import { defineV4InteropSuite } from "./support/v4-suite.js";
+import { defineV4InteropSuite, V3_OBJECT_KEYS } from "./support/v4-suite.js";
 
 defineV4InteropSuite({
   peer: "python",
   label: "Python S3EC 4.0.0",
+  // x-amz-t is always written, holding the reserved "aws:x-amz-cek-alg": "115" even without a caller context.
+  v3KeysWithContext: V3_OBJECT_KEYS,
+  v3KeysWithoutContext: V3_OBJECT_KEYS,
   writesInstructionFile: false,
   multipartPartSize: 5 * 1024 * 1024,
   rangedGet: false,

@@ -88,6 +88,15 @@ func parse(argv []string) (*args, error) {
 }
 
 func newClient(a *args) (*client.S3EncryptionClientV4, error) {
+	// The v4 client fetches <key>.instruction with a second S3 client it builds itself from
+	// config.LoadDefaultConfig (the environment), not with the client given to client.New; so the
+	// emulator's endpoint, region and credentials must also be in the environment.
+	for k, v := range map[string]string{
+		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": a.endpoint,
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+	} {
+		os.Setenv(k, v)
+	}
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	cfg := aws.Config{Region: "us-east-1", Credentials: creds}
 	s3Client := s3.NewFromConfig(cfg, func(o *s3.Options) {

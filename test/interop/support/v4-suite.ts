@@ -219,6 +219,7 @@ export function defineV4InteropSuite(spec: V4ClientSpec): void {
         const key = `${spec.peer}-v3-meta-${context ? "ctx" : "noctx"}-${size}`;
         await peerPut(key, p, context ? { context } : {});
         const meta = await userMetadata(ref(key));
+        console.log("DEBUG meta", JSON.stringify(meta));
         expect(Object.keys(meta).sort()).toEqual(
           context ? spec.v3KeysWithContext : spec.v3KeysWithoutContext,
         );
@@ -239,6 +240,7 @@ export function defineV4InteropSuite(spec: V4ClientSpec): void {
         const key = `${spec.peer}-v3-instr-${context ? "ctx" : "noctx"}`;
         await peerPut(key, p, { instructionFile: true, ...(context ? { context } : {}) });
         const meta = await userMetadata(ref(key));
+        console.log("DEBUG meta", JSON.stringify(meta));
         expect(
           Object.keys(meta)
             .filter((k) => k.startsWith("x-amz-"))
@@ -485,6 +487,7 @@ export function defineV4InteropSuite(spec: V4ClientSpec): void {
         test(`${spec.label} ${expected === "reads" ? "does NOT refuse it: reads it (recorded)" : "refuses it"}`, async () => {
           await setupOnce();
           const got = await peerGet(key, c.peer);
+          console.log("DEBUG", rule, JSON.stringify(got));
           if (expected === "reads") {
             expect(got, JSON.stringify(got)).toMatchObject({ ok: true, bytes: 100 });
             return;
@@ -534,6 +537,7 @@ export function defineV4InteropSuite(spec: V4ClientSpec): void {
       expect(meta["x-amz-key"]).toBeDefined();
       expect(meta["x-amz-wrap-alg"]).toBeUndefined();
       const got = await peerGet(key, { legacy: true, policy: "require-encrypt-allow-decrypt" });
+      console.log("DEBUG rds", JSON.stringify(got));
       expect(got.ok, JSON.stringify(got)).toBe(false);
       expect(got.message).toMatch(spec.rdsRefusal);
       const s3cse = await s3cseDownload(ref(key), {

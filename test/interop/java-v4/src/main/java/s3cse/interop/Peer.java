@@ -13,6 +13,11 @@ import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -61,7 +66,11 @@ public final class Peer {
       p.parse(argv);
       reply = p.run();
     } catch (Throwable e) {
-      reply = "{\"ok\":false,\"error\":" + json(e.getClass().getName()) + ",\"message\":" + json(String.valueOf(e.getMessage())) + "}";
+      StringBuilder msg = new StringBuilder(String.valueOf(e.getMessage()));
+      for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+        msg.append(" | caused by ").append(c.getClass().getName()).append(": ").append(c.getMessage());
+      }
+      reply = "{\"ok\":false,\"error\":" + json(e.getClass().getName()) + ",\"message\":" + json(msg.toString()) + "}";
     }
     System.out.println(reply);
     System.exit(0);
@@ -106,8 +115,17 @@ public final class Peer {
 
   private String run() throws Exception {
     StaticCredentialsProvider creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    // moto_server answers "Expect: 100-continue" (which the SDK sends on PutObject/UploadPart) with
+    // an interim 100 that the SDK takes as the final status; real S3 does not. Drop the header.
+    ClientOverrideConfiguration noExpect = ClientOverrideConfiguration.builder()
+        .addExecutionInterceptor(new ExecutionInterceptor() {
+          @Override
+          public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest ctx, ExecutionAttributes attrs) {
+            return ctx.httpRequest().toBuilder().removeHeader("Expect").build();
+          }
+        }).build();
     S3Client wrapped = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
-        .credentialsProvider(creds).forcePathStyle(true).build();
+        .credentialsProvider(creds).forcePathStyle(true).overrideConfiguration(noExpect).build();
     KmsClient kms = KmsClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
         .credentialsProvider(creds).build();
     KmsKeyring keyring = KmsKeyring.builder().kmsClient(kms).wrappingKeyId(kmsKeyId)
@@ -115,6 +133,7 @@ public final class Peer {
     // The builder also makes clients of its own (async, instruction files): give it the emulator too.
     S3EncryptionClient.Builder b = S3EncryptionClient.builderV4().wrappedClient(wrapped).keyring(keyring)
         .region(Region.US_EAST_1).credentialsProvider(creds).endpointOverride(URI.create(endpoint)).forcePathStyle(true)
+        .overrideConfiguration(noExpect)
         .enableLegacyUnauthenticatedModes(legacy)
         .instructionFileConfig(InstructionFileConfig.builder().instructionFileClient(wrapped)
             .enableInstructionFilePutObject(instructionFile).build());

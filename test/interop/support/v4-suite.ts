@@ -88,7 +88,7 @@ export const S3CSE_GAPS_ON_MAIN: Partial<Record<RefusalRule, string>> = {
   "unknown-key-in-instruction-file": 'issue #9 "Reads as strict as the official v4 clients" (b-rules)',
 };
 
-/** s3-cse's V3 object keys (with a context; x-amz-t is left out without one). */
+/** The V3 object keys s3-cse writes for kms+context (x-amz-t always, with the reserved key even without a caller context). */
 export const V3_OBJECT_KEYS = ["x-amz-3", "x-amz-c", "x-amz-d", "x-amz-i", "x-amz-t", "x-amz-w"];
 
 export function defineV4InteropSuite(spec: V4ClientSpec): void {

@@ -17,7 +17,7 @@ import type {
 import { V3_WRAP_CODES } from "./content-metadata.js";
 import { parseStringMap } from "./json-map.js";
 import { Keys, normalizeMetadata } from "./metadata-keys.js";
-import { checkRules, type KeyRule, rulesFor, V3_OBJECT_ONLY_KEYS } from "./metadata-rules.js";
+import { ALL_S3EC_KEYS, checkRules, type KeyRule, rulesFor, V3_OBJECT_ONLY_KEYS } from "./metadata-rules.js";
 
 type Meta = Record<string, string>;
 
@@ -89,6 +89,16 @@ export function decodeContentMetadata(
     throw new SecurityError(
       ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
       `instruction file must not contain ${smuggled.join(", ")}: V3 keeps them on the object's own metadata, and they are trusted only from there`,
+    );
+  }
+  // The official Python v4 client refuses an instruction file with an entry no format defines
+  // (Go and Java ignore it); s3-cse refuses it too: nothing unverified rides along with the key.
+  /* Precondition: an instruction file carries only keys of the S3EC vocabulary. */
+  const unknown = Object.keys(instr).filter((k) => !ALL_S3EC_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw new SecurityError(
+      ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+      `instruction file contains ${unknown.length === 1 ? "an entry" : "entries"} no S3 Encryption Client format defines: ${unknown.join(", ")}`,
     );
   }
   if (location.kind === "v3-instruction-file") {

@@ -83,10 +83,7 @@ export const S3CSE_REFUSAL_CODES: Readonly<Record<RefusalRule, string | undefine
 };
 
 /** Rules s3-cse does not refuse yet on main (2026-12-02): the fix is issue #9's item, owned by b-rules. */
-export const S3CSE_GAPS_ON_MAIN: Partial<Record<RefusalRule, string>> = {
-  "legacy-wrap-with-context": 'issue #9 "Reads as strict as the official v4 clients" (b-rules)',
-  "unknown-key-in-instruction-file": 'issue #9 "Reads as strict as the official v4 clients" (b-rules)',
-};
+export const S3CSE_GAPS_ON_MAIN: Partial<Record<RefusalRule, string>> = {};
 
 /** The V3 object keys s3-cse writes for kms+context (x-amz-t always, with the reserved key even without a caller context). */
 export const V3_OBJECT_KEYS = ["x-amz-3", "x-amz-c", "x-amz-d", "x-amz-i", "x-amz-t", "x-amz-w"];

@@ -246,6 +246,19 @@ describe("format codec", () => {
     );
   });
 
+  it("Precondition: an instruction file carries only keys of the S3EC vocabulary", () => {
+    const { objectMetadata, instructionFile } = splitForInstructionFile(decodeContentMetadata(v3()));
+    expect(decodeContentMetadata(objectMetadata, instructionFile).format).toBe("v3");
+    expect(() =>
+      decodeContentMetadata(objectMetadata, { ...instructionFile, "x-amz-surprise": "1" }),
+    ).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.INSTRUCTION_FILE_FORBIDDEN_KEYS,
+        message: expect.stringMatching(/no S3 Encryption Client format defines: x-amz-surprise/),
+      }),
+    );
+  });
+
   it("Precondition: an instruction file must not carry x-amz-c, x-amz-d or x-amz-i (whole V3 map in the instruction file)", () => {
     // The object carries no S3EC keys; every V3 key, commitment included, sits in <key>.instruction.
     const all = encodeContentMetadata(decodeContentMetadata(v3()));

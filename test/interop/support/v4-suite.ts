@@ -77,9 +77,9 @@ export const S3CSE_REFUSAL_CODES: Readonly<Record<RefusalRule, string | undefine
   "commitment-policy": "COMMITMENT_POLICY",
   "context-mismatch": "ENCRYPTION_CONTEXT_MISMATCH",
   "context-missing": "ENCRYPTION_CONTEXT_MISMATCH",
-  "commitment-in-instruction-file": "INVALID_METADATA",
-  "legacy-wrap-with-context": undefined,
-  "unknown-key-in-instruction-file": undefined,
+  "commitment-in-instruction-file": "INSTRUCTION_FILE_FORBIDDEN_KEYS",
+  "legacy-wrap-with-context": "ENCRYPTION_CONTEXT_MISMATCH",
+  "unknown-key-in-instruction-file": "INSTRUCTION_FILE_FORBIDDEN_KEYS",
 };
 
 /** Rules s3-cse does not refuse yet on main (2026-12-02): the fix is issue #9's item, owned by b-rules. */

@@ -35,6 +35,8 @@ export const ErrorCodes = {
   TRUNCATED: "TRUNCATED",
   /** A GCM object is larger than the in-memory authentication buffer allows for a stream. */
   BUFFER_LIMIT_EXCEEDED: "BUFFER_LIMIT_EXCEEDED",
+  /** An `--format rds` pre-upload check failed (key spec/state, key region vs bucket region). */
+  RDS_CHECK_FAILED: "RDS_CHECK_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
+import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-restore-sql.js";
+import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { parseByteSize } from "../../transfer/part-size.js";
@@ -19,6 +21,8 @@ interface UploadOptions extends CommonOptions {
   context?: string[];
   instructionFile?: boolean;
   unsignedPayload?: boolean;
+  dbName?: string;
+  rdsChecks?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -58,10 +62,18 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "store the encryption metadata in <key>.instruction (v2/v3; RDS does not read it)",
       )
       .option(
+        "--db-name <name>",
+        "rds: database name in the printed restore T-SQL (default: the file's base name)",
+      )
+      .option(
+        "--no-rds-checks",
+        "rds: skip the pre-upload key checks (symmetric, enabled, in the bucket's region)",
+      )
+      .option(
         "--unsigned-payload",
         "sign headers but not part bodies (UNSIGNED-PAYLOAD): faster, for HTTPS endpoints only; parts keep their CRC32",
       ),
-  ).action(async (file: string, s3url: string, opts: UploadOptions) => {
+  ).action(async (file: string, s3url: string, opts: UploadOptions, cmd: Command) => {
     const { bucket, key } = parseS3Url(s3url);
     const partSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
     const concurrency = Number(opts.concurrency ?? "4");
@@ -70,6 +82,42 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       throw new UsageError(`--concurrency must be a positive integer`);
     const encryptionContext = parsePairs(opts.context, "--context");
     const clients = clientsFor(opts, io.env);
+    const formatGiven = cmd.getOptionValueSource("format") === "cli";
+    /* Precondition: a SQL Server backup uploaded without --format rds gets a warning naming --format rds. */
+    if (file !== "-" && opts.format !== "rds" && !formatGiven && (await startsWithMtfTape(file)))
+      writeLine(
+        io.stderr,
+        `s3-cse: warning: ${file} is a SQL Server backup (MTF TAPE block) but is being uploaded as ${opts.format}; RDS for SQL Server restores only --format rds (give --format ${opts.format} explicitly to silence this)`,
+      );
+    let keyArn: string | undefined;
+    if (opts.format === "rds") {
+      try {
+        keyArn =
+          opts.rdsChecks === false
+            ? (await resolveKmsKey(clients.kms, opts.kmsKeyId, io.signal)).arn
+            : (
+                await checkRdsUpload({
+                  s3: clients.s3,
+                  kms: clients.kms,
+                  bucket,
+                  kmsKeyId: opts.kmsKeyId,
+                  signal: io.signal,
+                })
+              ).key.arn;
+      } catch (err) {
+        clients.destroy();
+        throw err;
+      }
+    }
+    const sql =
+      keyArn === undefined
+        ? undefined
+        : restoreSql({
+            bucket,
+            key,
+            kmsKeyArn: keyArn,
+            dbName: opts.dbName ?? defaultDbName(file === "-" ? key : file),
+          });
     const progress = createProgress(io, `upload ${opts.format}`, opts.json === true);
     const onProgress = (p: UploadProgress) =>
       progress.update(p.bytesRead, p.totalBytes, `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`);
@@ -98,13 +146,17 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       clients.destroy();
     }
     if (opts.json) {
-      writeJson(io, { ok: true, ...result });
+      writeJson(io, { ok: true, ...result, ...(sql !== undefined ? { restoreSql: sql } : {}) });
     } else {
       writeLine(
         io.stdout,
         `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
       );
       for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
+      if (sql !== undefined) {
+        writeLine(io.stdout, "restore on RDS for SQL Server with:");
+        writeLine(io.stdout, sql);
+      }
     }
     setExit(0);
   });

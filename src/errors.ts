@@ -43,6 +43,8 @@ export const ErrorCodes = {
   INSTRUCTION_FILE_FORBIDDEN_KEYS: "INSTRUCTION_FILE_FORBIDDEN_KEYS",
   /** An instruction file is larger than the bound a reader accepts (64 KiB). */
   INSTRUCTION_FILE_TOO_LARGE: "INSTRUCTION_FILE_TOO_LARGE",
+  /** An `--format rds` pre-upload check failed (key spec/state, key region vs bucket region). */
+  RDS_CHECK_FAILED: "RDS_CHECK_FAILED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -6,5 +6,7 @@ export * from "./mtf-header.js";
 export * from "./object-input.js";
 export * from "./rds-format.js";
 export * from "./rds-kms.js";
+export * from "./rds-restore-sql.js";
+export * from "./rds-upload-checks.js";
 export * from "./server-side.js";
 export * from "./verify-object.js";

@@ -98,6 +98,26 @@ describe("s3-cse verify", () => {
     }
   });
 
+  it("verify --rds prints the restore T-SQL when everything passed (text and --json restoreSql, --db-name)", async () => {
+    const url = `s3://${aws.bucket}/backups/log.bak`;
+    const text = await cli(url, "--rds", "--kms-key-id", aws.keyArn);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      `exec msdb.dbo.rds_restore_database @restore_db_name='log', @s3_arn_to_restore_from='arn:aws:s3:::${aws.bucket}/backups/log.bak', @kms_master_key_arn='${aws.keyArn}';`,
+    );
+    expect(text.stdout).toContain("exec msdb.dbo.rds_task_status @db_name='log';");
+    const json = await cli(url, "--rds", "--kms-key-id", aws.keyArn, "--db-name", "Sales", "--json");
+    expect((json.json[0] as { restoreSql?: string }).restoreSql).toContain("@restore_db_name='Sales'");
+    const failed = await cli(
+      `s3://${aws.bucket}/backups/log-v3.bak`,
+      "--rds",
+      "--kms-key-id",
+      aws.keyArn,
+      "--json",
+    );
+    expect((failed.json[0] as { restoreSql?: string }).restoreSql).toBeUndefined();
+  });
+
   it("exits 1 when a check fails (a V3 object checked for RDS), naming the RDS error in text output", async () => {
     const r = await cli(`s3://${aws.bucket}/backups/log-v3.bak`, "--rds", "--kms-key-id", aws.keyArn);
     expect(r.code).toBe(1);

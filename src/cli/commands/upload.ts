@@ -2,6 +2,8 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
+import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-restore-sql.js";
+import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { choosePartSize, parseByteSize } from "../../transfer/part-size.js";
@@ -35,6 +37,8 @@ export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   unsignedPayload?: boolean;
   dryrun?: boolean;
   expectedSize?: string;
+  dbName?: string;
+  rdsChecks?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -75,6 +79,14 @@ export function addUploadOptions(cmd: Command): Command {
         "stdin: expected size (e.g. 200GiB), to choose a part size that fits 10,000 parts, as the AWS CLI",
       )
       .option(
+        "--db-name <name>",
+        "rds: database name in the printed restore T-SQL (default: the file's base name)",
+      )
+      .option(
+        "--no-rds-checks",
+        "rds: skip the pre-upload key checks (symmetric, enabled, in the bucket's region)",
+      )
+      .option(
         "--unsigned-payload",
         "sign headers but not part bodies (UNSIGNED-PAYLOAD): faster, for HTTPS endpoints only; parts keep their CRC32",
       ),
@@ -100,9 +112,9 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "s3-cse upload big.bak s3://b/big.bak --kms-key-id alias/k --part-size 64MiB --concurrency 8 --storage-class STANDARD_IA",
       ]),
     )
-    .action(async (file: string, s3url: string, opts: UploadOptions) => {
+    .action(async (file: string, s3url: string, opts: UploadOptions, cmd: Command) => {
       const { bucket, key } = parseS3Url(s3url);
-      await runUpload(io, file, bucket, key, opts);
+      await runUpload(io, file, bucket, key, opts, cmd.getOptionValueSource("format") === "cli");
       setExit(0);
     });
 }
@@ -114,6 +126,7 @@ export async function runUpload(
   bucket: string,
   key: string,
   opts: UploadOptions,
+  formatGiven = false,
 ): Promise<void> {
   const requestedPartSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
   const expectedSize = opts.expectedSize === undefined ? undefined : parseByteSize(opts.expectedSize);
@@ -140,6 +153,41 @@ export async function runUpload(
     }
     return;
   }
+  /* Precondition: a SQL Server backup uploaded without --format rds gets a warning naming --format rds. */
+  if (file !== "-" && opts.format !== "rds" && !formatGiven && (await startsWithMtfTape(file)))
+    writeLine(
+      io.stderr,
+      `s3-cse: warning: ${file} is a SQL Server backup (MTF TAPE block) but is being uploaded as ${opts.format}; RDS for SQL Server restores only --format rds (give --format ${opts.format} explicitly to silence this)`,
+    );
+  let keyArn: string | undefined;
+  if (opts.format === "rds") {
+    try {
+      keyArn =
+        opts.rdsChecks === false
+          ? (await resolveKmsKey(clients.kms, opts.kmsKeyId, io.signal)).arn
+          : (
+              await checkRdsUpload({
+                s3: clients.s3,
+                kms: clients.kms,
+                bucket,
+                kmsKeyId: opts.kmsKeyId,
+                signal: io.signal,
+              })
+            ).key.arn;
+    } catch (err) {
+      clients.destroy();
+      throw err;
+    }
+  }
+  const sql =
+    keyArn === undefined
+      ? undefined
+      : restoreSql({
+          bucket,
+          key,
+          kmsKeyArn: keyArn,
+          dbName: opts.dbName ?? defaultDbName(file === "-" ? key : file),
+        });
   const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
   const onProgress = (p: UploadProgress) =>
     // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.
@@ -176,13 +224,17 @@ export async function runUpload(
     clients.destroy();
   }
   if (opts.json) {
-    writeJson(io, { ok: true, ...result });
+    writeJson(io, { ok: true, ...result, ...(sql !== undefined ? { restoreSql: sql } : {}) });
   } else if (showsResult(opts)) {
     writeLine(
       io.stdout,
       `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
     );
     for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
+    if (sql !== undefined) {
+      writeLine(io.stdout, "restore on RDS for SQL Server with:");
+      writeLine(io.stdout, sql);
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import type { Command } from "commander";
 import { INSTRUCTION_FILE_SUFFIX } from "../../codec/metadata-keys.js";
 import { UsageError } from "../../errors.js";
+import { defaultDbName, restoreSql } from "../../inspect/rds-restore-sql.js";
 import { type VerifyResult, verifyObject } from "../../inspect/verify-object.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { listObjectKeys } from "../../transfer/bucket-location.js";
@@ -18,6 +19,19 @@ interface VerifyOptions extends CommonOptions {
   deep?: boolean;
   compare?: string;
   context?: string[];
+  dbName?: string;
+}
+
+/** The restore T-SQL for an object that passed every --rds check (key ARN as DescribeKey returned it). */
+function restoreSqlFor(
+  result: VerifyResult,
+  bucket: string,
+  key: string,
+  dbName?: string,
+): string | undefined {
+  const keyArn = result.rds?.key?.keyArn;
+  if (!result.ok || keyArn === undefined) return undefined;
+  return restoreSql({ bucket, key, kmsKeyArn: keyArn, dbName: dbName ?? defaultDbName(key) });
 }
 
 /** Object keys to verify under a prefix: instruction files belong to their object and are skipped. */
@@ -60,6 +74,10 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       .option(
         "--kms-key-id <id>",
         "the KMS key (ARN) RDS will be given as @kms_master_key_arn; also used by --deep",
+      )
+      .option(
+        "--db-name <name>",
+        "with --rds: database name in the printed restore T-SQL (default: the object's base name)",
       )
       .option("--deep", "decrypt the whole object (nothing is written) and check it is a SQL Server backup")
       .option(
@@ -123,8 +141,12 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
             signal: io.signal,
           });
           allOk &&= result.ok;
-          if (opts.json) writeJson(io, result);
-          else io.stdout.write(formatVerifyResult(result));
+          const sql = opts.rds ? restoreSqlFor(result, location.bucket, key, opts.dbName) : undefined;
+          if (opts.json) writeJson(io, sql === undefined ? result : { ...result, restoreSql: sql });
+          else {
+            io.stdout.write(formatVerifyResult(result));
+            if (sql !== undefined) writeLine(io.stdout, `restore on RDS for SQL Server with:\n${sql}`);
+          }
         }
         setExit(allOk ? ExitCode.OK : ExitCode.FAILURE);
       } finally {

@@ -6,3 +6,4 @@ export * from "./policy.js";
 export * from "./raw-aes-keyring.js";
 export * from "./raw-keyring-support.js";
 export * from "./raw-rsa-keyring.js";
+export * from "./kms-rewrap.js";

@@ -9,3 +9,5 @@ export * from "./s3-commands.js";
 export * from "./unsigned-payload.js";
 export * from "./upload.js";
 export * from "./upload-file.js";
+export * from "./copy-object.js";
+export * from "./rewrap.js";

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AbortError, isS3CseError } from "../errors.js";
 import { registerDownload } from "./commands/download.js";
+import { registerOffline } from "./commands/offline.js";
 import { registerRewrap } from "./commands/rewrap.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerDownload(program, io, setExit);
   registerVerify(program, io, setExit);
   registerRewrap(program, io, setExit);
+  registerOffline(program, io, setExit);
   return program;
 }
 

@@ -28,8 +28,6 @@ import { placeContentMetadata } from "./instruction-file.js";
 import {
   assertDigest,
   buildSidecar,
-  type Digest,
-  digestFile,
   type OfflineSidecar,
   readSidecar,
   SIDECAR_SUFFIX,
@@ -222,5 +220,3 @@ export async function decryptFile(o: DecryptFileOptions): Promise<DecryptFileRes
   };
 }
 
-export type { Digest };
-export { digestFile };

@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { isS3CseError } from "../errors.js";
 import { registerCp } from "./commands/cp.js";
 import { registerDownload } from "./commands/download.js";
+import { registerOffline } from "./commands/offline.js";
+import { registerRewrap } from "./commands/rewrap.js";
 import { registerUpload } from "./commands/upload.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
@@ -31,6 +33,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerDownload(program, io, setExit);
   registerVerify(program, io, setExit);
   registerCp(program, io, setExit);
+  registerRewrap(program, io, setExit);
+  registerOffline(program, io, setExit);
   return program;
 }
 

@@ -1,6 +1,7 @@
 export * from "./keyring.js";
 export * from "./kms-client.js";
 export * from "./kms-keyring.js";
+export * from "./kms-rewrap.js";
 export * from "./materials.js";
 export * from "./policy.js";
 export * from "./raw-aes-keyring.js";

@@ -8,10 +8,11 @@ import {
   DescribeKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  ReEncryptCommand,
 } from "@aws-sdk/client-kms";
 import { ErrorCodes, KeyringError } from "../errors.js";
 
-export { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand };
+export { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand };
 
 /** The part of a KMS client s3-cse needs. `KMSClient` from `@aws-sdk/client-kms` satisfies it. */
 export interface KmsClientLike {

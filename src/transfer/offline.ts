@@ -153,10 +153,7 @@ export async function decryptFile(o: DecryptFileOptions): Promise<DecryptFileRes
   const sidecar = await readSidecar(o.sidecar ?? o.input + SIDECAR_SUFFIX);
   const cm = decodeContentMetadata(sidecar.metadata);
   /* Precondition: the sidecar's lengths agree with its content algorithm. */
-  if (
-    cm.format !== "v3" &&
-    ciphertextLength(cm.suite, sidecar.plaintext.length) !== sidecar.ciphertext.length
-  ) {
+  if (ciphertextLength(cm.suite, sidecar.plaintext.length) !== sidecar.ciphertext.length) {
     throw new SecurityError(
       ErrorCodes.TRUNCATED,
       "the sidecar's ciphertext length does not fit its plaintext length",

@@ -35,6 +35,8 @@ export const ErrorCodes = {
   TRUNCATED: "TRUNCATED",
   /** A GCM object is larger than the in-memory authentication buffer allows for a stream. */
   BUFFER_LIMIT_EXCEEDED: "BUFFER_LIMIT_EXCEEDED",
+  /** The encryption client refused a command that would store object content unencrypted. */
+  UNENCRYPTED_WRITE_REFUSED: "UNENCRYPTED_WRITE_REFUSED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,13 +1,11 @@
 import { Readable } from "node:stream";
 import {
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
+  type GetObjectCommand,
   type GetObjectCommandOutput,
-  PutObjectCommand,
+  type PutObjectCommand,
   type PutObjectCommandOutput,
-  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
@@ -18,6 +16,7 @@ import type { ReadPolicyOptions } from "../materials/policy.js";
 import { openDecryptedStream } from "../transfer/download.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
 import { encryptAndUpload, type ObjectParams } from "../transfer/upload.js";
+import { classifyCommand } from "./command-kind.js";
 import { withSdkStreamHelpers } from "./sdk-stream.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
@@ -75,15 +74,12 @@ export class S3EncryptionClient {
 
   // biome-ignore lint/suspicious/noExplicitAny: mirrors S3Client.send, which is generic over every command.
   async send(command: any, sendOptions: SendOptions = {}): Promise<any> {
-    if (command instanceof PutObjectCommand) return this.putObject(command, sendOptions);
-    if (command instanceof GetObjectCommand) return this.getObject(command, sendOptions);
-    if (command instanceof DeleteObjectCommand) return this.deleteObject(command, sendOptions);
-    if (command instanceof DeleteObjectsCommand) return this.deleteObjects(command, sendOptions);
-    /* Precondition: multipart commands go through PutObject, which encrypts and splits the body itself. */
-    if (command instanceof CreateMultipartUploadCommand || command instanceof UploadPartCommand) {
-      throw new UsageError(
-        "send PutObjectCommand with the whole body (any size; it is uploaded in parts) instead of the multipart commands, so one cipher covers the object",
-      );
+    const kind = classifyCommand(command);
+    if (kind.kind === "handled") {
+      if (kind.operation === "PutObject") return this.putObject(command, sendOptions);
+      if (kind.operation === "GetObject") return this.getObject(command, sendOptions);
+      if (kind.operation === "DeleteObject") return this.deleteObject(command, sendOptions);
+      return this.deleteObjects(command, sendOptions);
     }
     return this.options.client.send(
       command,

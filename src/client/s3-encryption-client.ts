@@ -12,10 +12,16 @@ import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
 import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import type { WriteFormat } from "../materials/materials.js";
-import type { ReadPolicyOptions } from "../materials/policy.js";
+import {
+  assertWriteAllowed,
+  type CommitmentPolicy,
+  type ReadPolicyOptions,
+  resolveReadPolicy,
+} from "../materials/policy.js";
 import { openDecryptedStream } from "../transfer/download.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
 import { encryptAndUpload, type ObjectParams } from "../transfer/upload.js";
+import { writeFormatVersion } from "../transfer/upload-options.js";
 import { classifyCommand } from "./command-kind.js";
 import { withSdkStreamHelpers } from "./sdk-stream.js";
 
@@ -58,6 +64,7 @@ const PASSED_THROUGH_PUT_PARAMS = [
  */
 export class S3EncryptionClient {
   private readonly options: S3EncryptionClientOptions;
+  private readonly writePolicy: CommitmentPolicy;
 
   constructor(options: S3EncryptionClientOptions) {
     /* Precondition: the encryption client wraps a client with send() and has a keyring. */
@@ -65,6 +72,9 @@ export class S3EncryptionClient {
       throw new UsageError("S3EncryptionClient needs { client, keyring }");
     }
     this.options = options;
+    this.writePolicy = resolveReadPolicy(options).commitmentPolicy;
+    /* Precondition: the write format agrees with the commitment policy. */
+    assertWriteAllowed(writeFormatVersion(options.format ?? "v3"), this.writePolicy);
   }
 
   /** The wrapped client, for commands that must not be encrypted. */
@@ -112,6 +122,7 @@ export class S3EncryptionClient {
       source,
       keyring: this.options.keyring,
       format: this.options.format ?? "v3",
+      commitmentPolicy: this.writePolicy,
       encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
       ...(contentLength !== undefined ? { contentLength } : {}),
       ...(this.options.partSize !== undefined ? { partSize: this.options.partSize } : {}),

@@ -51,7 +51,7 @@ describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
       client: aws.s3,
       keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
       format: "v2",
-      commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+      commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
       partSize: 5 * 1024 * 1024,
       maxBufferBytes: 64 * 1024 * 1024,
     });

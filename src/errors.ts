@@ -45,6 +45,8 @@ export const ErrorCodes = {
   INSTRUCTION_FILE_TOO_LARGE: "INSTRUCTION_FILE_TOO_LARGE",
   /** An `--format rds` pre-upload check failed (key spec/state, key region vs bucket region). */
   RDS_CHECK_FAILED: "RDS_CHECK_FAILED",
+  /** The encryption client refused a command that would store object content unencrypted. */
+  UNENCRYPTED_WRITE_REFUSED: "UNENCRYPTED_WRITE_REFUSED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,23 +1,28 @@
 import { Readable } from "node:stream";
 import {
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
+  type GetObjectCommand,
   type GetObjectCommandOutput,
-  PutObjectCommand,
+  type PutObjectCommand,
   type PutObjectCommandOutput,
-  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
 import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import type { WriteFormat } from "../materials/materials.js";
-import type { ReadPolicyOptions } from "../materials/policy.js";
+import {
+  assertWriteAllowed,
+  type CommitmentPolicy,
+  type ReadPolicyOptions,
+  resolveReadPolicy,
+} from "../materials/policy.js";
 import { openDecryptedStream } from "../transfer/download.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
 import { encryptAndUpload, type ObjectParams } from "../transfer/upload.js";
+import { writeFormatVersion } from "../transfer/upload-options.js";
+import { classifyCommand } from "./command-kind.js";
 import { withSdkStreamHelpers } from "./sdk-stream.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
@@ -59,6 +64,7 @@ const PASSED_THROUGH_PUT_PARAMS = [
  */
 export class S3EncryptionClient {
   private readonly options: S3EncryptionClientOptions;
+  private readonly writePolicy: CommitmentPolicy;
 
   constructor(options: S3EncryptionClientOptions) {
     /* Precondition: the encryption client wraps a client with send() and has a keyring. */
@@ -66,6 +72,9 @@ export class S3EncryptionClient {
       throw new UsageError("S3EncryptionClient needs { client, keyring }");
     }
     this.options = options;
+    this.writePolicy = resolveReadPolicy(options).commitmentPolicy;
+    /* Precondition: the write format agrees with the commitment policy. */
+    assertWriteAllowed(writeFormatVersion(options.format ?? "v3"), this.writePolicy);
   }
 
   /** The wrapped client, for commands that must not be encrypted. */
@@ -75,15 +84,12 @@ export class S3EncryptionClient {
 
   // biome-ignore lint/suspicious/noExplicitAny: mirrors S3Client.send, which is generic over every command.
   async send(command: any, sendOptions: SendOptions = {}): Promise<any> {
-    if (command instanceof PutObjectCommand) return this.putObject(command, sendOptions);
-    if (command instanceof GetObjectCommand) return this.getObject(command, sendOptions);
-    if (command instanceof DeleteObjectCommand) return this.deleteObject(command, sendOptions);
-    if (command instanceof DeleteObjectsCommand) return this.deleteObjects(command, sendOptions);
-    /* Precondition: multipart commands go through PutObject, which encrypts and splits the body itself. */
-    if (command instanceof CreateMultipartUploadCommand || command instanceof UploadPartCommand) {
-      throw new UsageError(
-        "send PutObjectCommand with the whole body (any size; it is uploaded in parts) instead of the multipart commands, so one cipher covers the object",
-      );
+    const kind = classifyCommand(command);
+    if (kind.kind === "handled") {
+      if (kind.operation === "PutObject") return this.putObject(command, sendOptions);
+      if (kind.operation === "GetObject") return this.getObject(command, sendOptions);
+      if (kind.operation === "DeleteObject") return this.deleteObject(command, sendOptions);
+      return this.deleteObjects(command, sendOptions);
     }
     return this.options.client.send(
       command,
@@ -116,6 +122,7 @@ export class S3EncryptionClient {
       source,
       keyring: this.options.keyring,
       format: this.options.format ?? "v3",
+      commitmentPolicy: this.writePolicy,
       encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
       ...(contentLength !== undefined ? { contentLength } : {}),
       ...(this.options.partSize !== undefined ? { partSize: this.options.partSize } : {}),

@@ -4,6 +4,7 @@ import { ALL_S3EC_KEYS } from "../codec/metadata-rules.js";
 import { UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import { suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
+import { assertWriteAllowed, type CommitmentPolicy } from "../materials/policy.js";
 import type { EncryptInWorker } from "../pipeline/part-source.js";
 import { assertPlacementAllowed, type MetadataPlacement } from "./instruction-file.js";
 import type { S3ClientLike } from "./s3-commands.js";
@@ -45,6 +46,12 @@ export interface EncryptAndUploadOptions {
   keyring: Keyring;
   /** `rds` (V1 CBC, what RDS restores), `v2` (GCM) or `v3` (key-committing GCM). */
   format: WriteFormat;
+  /**
+   * Checked against `format` before anything is read or sent (spec §7.1): `v3` needs a REQUIRE_ENCRYPT_* policy,
+   * `v2` needs FORBID_ENCRYPT_ALLOW_DECRYPT; `rds` (V1, what RDS restores) is allowed under every policy, because
+   * choosing it is already the explicit legacy flag. Not set: no check (the drop-in client and the CLI always set it).
+   */
+  commitmentPolicy?: CommitmentPolicy;
   /** KMS encryption context (v2/v3 only). */
   encryptionContext?: StringMap;
   /** Plaintext length, when known: sizes parts, fills x-amz-unencrypted-content-length, and is verified at the end. */
@@ -117,7 +124,14 @@ export interface UploadResult {
 export const DEFAULT_CONCURRENCY = 4;
 
 /** Checks caller options before anything is read or sent. */
+/** The format generation a write format produces. */
+export function writeFormatVersion(format: WriteFormat): "v1" | "v2" | "v3" {
+  return format === "rds" ? "v1" : format;
+}
+
 export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+  /* Precondition: the write format agrees with the commitment policy. */
+  if (o.commitmentPolicy !== undefined) assertWriteAllowed(writeFormatVersion(o.format), o.commitmentPolicy);
   /* Precondition: bucket and key are non-empty. */
   if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
   /* Precondition: concurrency is a positive integer. */

@@ -51,7 +51,7 @@ describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
       client: aws.s3,
       keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
       format: "v2",
-      commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT",
+      commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
       partSize: 5 * 1024 * 1024,
       maxBufferBytes: 64 * 1024 * 1024,
     });
@@ -85,7 +85,7 @@ describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
     expect(list.KeyCount ?? 0).toBe(0);
   });
 
-  it("Precondition: multipart commands go through PutObject, which encrypts and splits the body itself", async () => {
+  it("Precondition: commands that would store object content unencrypted are refused (CreateMultipartUpload)", async () => {
     await expect(
       client.send(new CreateMultipartUploadCommand({ Bucket: aws.bucket, Key: "c/m" })),
     ).rejects.toThrow(/PutObjectCommand/);

@@ -172,6 +172,44 @@ describe("s3-cse CLI against moto_server", () => {
     expect((await readFile(out)).equals(data)).toBe(true);
   });
 
+  it("upload --commitment-policy: every policy × format pair is allowed or refused as the official clients do", async () => {
+    const file = join(dir, "policy.bin");
+    await writeFile(file, randomBytes(100));
+    const cases: [string | undefined, string, boolean][] = [
+      [undefined, "v3", true],
+      [undefined, "v2", false],
+      [undefined, "rds", true],
+      ["require-encrypt-require-decrypt", "v2", false],
+      ["require-encrypt-allow-decrypt", "v2", false],
+      ["require-encrypt-allow-decrypt", "v3", true],
+      ["forbid-encrypt-allow-decrypt", "v2", true],
+      ["forbid-encrypt-allow-decrypt", "v3", false],
+      ["forbid-encrypt-allow-decrypt", "rds", true],
+    ];
+    for (const [policy, format, allowed] of cases) {
+      const key = `cli/policy-${policy ?? "default"}-${format}`;
+      const up = await runCli([
+        "upload",
+        file,
+        `s3://${aws.bucket}/${key}`,
+        "--kms-key-id",
+        aws.keyId,
+        "--format",
+        format,
+        ...(policy ? ["--commitment-policy", policy] : []),
+        "--json",
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ]);
+      expect(up.code, `${policy} ${format}: ${up.stderr}`).toBe(allowed ? 0 : 1);
+      if (!allowed) {
+        expect(up.json()).toMatchObject({ ok: false, error: { code: "COMMITMENT_POLICY" } });
+        const head = aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: key }));
+        await expect(head).rejects.toMatchObject({ name: "NotFound" });
+      }
+    }
+  });
+
   it("--instruction-file and --unsigned-payload: metadata in <key>.instruction, body readable back", async () => {
     const file = join(dir, "instr.bin");
     const data = randomBytes(6 * 1024 * 1024 + 5);
@@ -185,6 +223,8 @@ describe("s3-cse CLI against moto_server", () => {
       aws.keyId,
       "--format",
       "v2",
+      "--commitment-policy",
+      "forbid-encrypt-allow-decrypt",
       "--instruction-file",
       "--unsigned-payload",
       "--part-size",

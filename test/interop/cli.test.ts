@@ -34,6 +34,8 @@ describe("s3-cse CLI ⇄ Ruby", () => {
       url(key),
       "--format",
       "v2",
+      "--commitment-policy",
+      "forbid-encrypt-allow-decrypt",
       "--kms-key-id",
       fx.aws.aliasName,
       "--context",

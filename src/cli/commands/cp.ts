@@ -50,9 +50,10 @@ export function registerCp(program: Command, io: CliIo, setExit: (code: number) 
         )
         .option("--allow-legacy", "download: allow legacy modes (AES-CBC RDS backups, V1)")
         .addOption(
-          new Option("--commitment-policy <policy>", "download: key-commitment policy for reads").choices(
-            Object.keys(POLICIES),
-          ),
+          new Option(
+            "--commitment-policy <policy>",
+            "key-commitment policy: which formats an upload may write (forbid-encrypt-allow-decrypt writes v2), which a download may read",
+          ).choices(Object.keys(POLICIES)),
         ),
     ),
   )

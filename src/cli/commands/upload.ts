@@ -26,6 +26,7 @@ import {
 } from "../object-options.js";
 import { createProgress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
+import { POLICIES } from "./download.js";
 
 export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   kmsKeyId: string;
@@ -39,6 +40,7 @@ export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   expectedSize?: string;
   dbName?: string;
   rdsChecks?: boolean;
+  commitmentPolicy?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -101,7 +103,13 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         .description("encrypt a file (or - for stdin) and upload it to S3")
         .argument("<file>", "local file to encrypt, or - for stdin")
         .argument("<s3url>", "destination, s3://bucket/key")
-        .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN"),
+        .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN")
+        .addOption(
+          new Option(
+            "--commitment-policy <policy>",
+            "which formats may be written: require-encrypt-* (default require-encrypt-require-decrypt) write v3 (and rds); forbid-encrypt-allow-decrypt is the way to write v2",
+          ).choices(Object.keys(POLICIES)),
+        ),
     ),
   )
     .addHelpText(
@@ -202,6 +210,8 @@ export async function runUpload(
     key,
     keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
     format: opts.format,
+    // As the official v4 clients: the default policy writes only key-committing V3 (and V1 for RDS).
+    commitmentPolicy: POLICIES[opts.commitmentPolicy ?? "require-encrypt-require-decrypt"],
     encryptionContext,
     concurrency,
     signal: io.signal,

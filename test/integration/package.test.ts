@@ -34,6 +34,16 @@ describe("the npm package (what `npm install -g` gets)", () => {
     expect(readFileSync(BUILT_CLI, "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
   }, 60_000);
 
+  it("the AWS SDK clients are peer dependencies (one copy in the application) and the bundle does not inline them", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+    for (const name of ["@aws-sdk/client-s3", "@aws-sdk/client-kms"]) {
+      expect(pkg.peerDependencies?.[name], name).toMatch(/^\^3\./);
+      expect(pkg.dependencies?.[name], name).toBeUndefined();
+    }
+    ensureBuilt();
+    expect(readFileSync("dist/index.js", "utf8")).toMatch(/from ["']@aws-sdk\/client-s3["']/);
+  });
+
   it("LICENSE is the full Apache-2.0 text the package.json license field names", () => {
     const pkg = JSON.parse(readFileSync("package.json", "utf8"));
     const text = readFileSync("LICENSE", "utf8");

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { KMSClient } from "@aws-sdk/client-kms";
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -11,6 +12,8 @@ import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
 import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
+import type { KmsClientLike } from "../materials/kms-client.js";
+import { KmsKeyring } from "../materials/kms-keyring.js";
 import type { WriteFormat } from "../materials/materials.js";
 import {
   assertWriteAllowed,
@@ -28,7 +31,12 @@ import { withSdkStreamHelpers } from "./sdk-stream.js";
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
   /** The S3 client to wrap (an `S3Client`, or anything with its `send`). */
   client: S3ClientLike;
-  keyring: Keyring;
+  /** The keyring; or give `kmsKeyId` (and optionally `kmsClient`) and a KMS keyring is built. */
+  keyring?: Keyring;
+  /** Shorthand of the official Java and Python clients: a KMS key id, ARN or alias to encrypt under. */
+  kmsKeyId?: string;
+  /** KMS client for `kmsKeyId` (default: one built with the S3 client's region and credentials). */
+  kmsClient?: KmsClientLike;
   /** Write format (default `v3`). `rds` writes what RDS for SQL Server restores. */
   format?: WriteFormat;
   /** Default KMS encryption context for writes and expected on reads. */
@@ -63,15 +71,31 @@ const PASSED_THROUGH_PUT_PARAMS = [
  * unchanged. Swap the constructor; keep the calls.
  */
 export class S3EncryptionClient {
-  private readonly options: S3EncryptionClientOptions;
+  private readonly options: S3EncryptionClientOptions & { keyring: Keyring };
   private readonly writePolicy: CommitmentPolicy;
 
   constructor(options: S3EncryptionClientOptions) {
     /* Precondition: the encryption client wraps a client with send() and has a keyring. */
-    if (!options?.client || typeof options.client.send !== "function" || !options.keyring) {
-      throw new UsageError("S3EncryptionClient needs { client, keyring }");
+    if (
+      !options?.client ||
+      typeof options.client.send !== "function" ||
+      !(options.keyring || options.kmsKeyId)
+    ) {
+      throw new UsageError(
+        "S3EncryptionClient needs { client, keyring } or { client, kmsKeyId, kmsClient? }",
+      );
     }
-    this.options = options;
+    /* Precondition: a keyring and the kmsKeyId shorthand are not given together. */
+    if (options.keyring && options.kmsKeyId) {
+      throw new UsageError("S3EncryptionClient takes either keyring or kmsKeyId, not both");
+    }
+    const keyring =
+      options.keyring ??
+      new KmsKeyring({
+        client: options.kmsClient ?? kmsClientLike(options.client),
+        keyId: options.kmsKeyId as string,
+      });
+    this.options = { ...options, keyring };
     this.writePolicy = resolveReadPolicy(options).commitmentPolicy;
     /* Precondition: the write format agrees with the commitment policy. */
     assertWriteAllowed(writeFormatVersion(options.format ?? "v3"), this.writePolicy);
@@ -197,4 +221,19 @@ export class S3EncryptionClient {
     }
     return { $metadata: {}, ...merged };
   }
+}
+
+/** A KMS client in the S3 client's region with its credentials (the `kmsKeyId` shorthand without `kmsClient`). */
+function kmsClientLike(s3: S3ClientLike): KmsClientLike {
+  const config = (s3 as { config?: { region?: unknown; credentials?: unknown } }).config;
+  /* Precondition: without kmsClient, the S3 client must expose its region and credentials. */
+  if (!config?.region) {
+    throw new UsageError(
+      "S3EncryptionClient with kmsKeyId needs kmsClient when the S3 client has no config.region",
+    );
+  }
+  return new KMSClient({
+    region: config.region as string,
+    ...(config.credentials ? { credentials: config.credentials as never } : {}),
+  });
 }

@@ -96,4 +96,38 @@ describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
       client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/a.txt", Range: "bytes=0-3" })),
     ).rejects.toThrow(/ranged/);
   });
+
+  it("new S3EncryptionClient({ client, kmsKeyId, kmsClient }): the shorthand builds a KMS keyring", async () => {
+    const short = new S3EncryptionClient({ client: aws.s3, kmsKeyId: aws.keyArn, kmsClient: aws.kms });
+    await short.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "c/short.txt", Body: "shorthand" }));
+    const head = await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: "c/short.txt" }));
+    expect(head.Metadata?.["x-amz-3"]).toBeDefined();
+    // Written under no context; the main client expects { app: ledger } and refuses it.
+    await expect(
+      client.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/short.txt" })),
+    ).rejects.toMatchObject({ code: ErrorCodes.ENCRYPTION_CONTEXT_MISMATCH });
+    const back = await short.send(new GetObjectCommand({ Bucket: aws.bucket, Key: "c/short.txt" }));
+    expect(await back.Body.transformToString()).toBe("shorthand");
+  });
+
+  it("Precondition: the encryption client wraps a client with send() and has a keyring", () => {
+    expect(() => new S3EncryptionClient({ client: aws.s3 })).toThrow(
+      /needs \{ client, keyring \} or \{ client, kmsKeyId/,
+    );
+  });
+
+  it("Precondition: a keyring and the kmsKeyId shorthand are not given together", () => {
+    const keyring = new KmsKeyring({ client: aws.kms, keyId: aws.keyArn });
+    expect(() => new S3EncryptionClient({ client: aws.s3, keyring, kmsKeyId: aws.keyArn })).toThrow(
+      /not both/,
+    );
+  });
+
+  it("Precondition: without kmsClient, the S3 client must expose its region and credentials", async () => {
+    expect(
+      () => new S3EncryptionClient({ client: { send: aws.s3.send.bind(aws.s3) }, kmsKeyId: "k" }),
+    ).toThrow(/needs kmsClient/);
+    // With a real S3Client, the KMS client is built in its region.
+    expect(() => new S3EncryptionClient({ client: aws.s3, kmsKeyId: aws.keyArn })).not.toThrow();
+  });
 });

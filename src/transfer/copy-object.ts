@@ -4,8 +4,8 @@
  * CopyObject limit), UploadPartCopy above it. Every copy is conditional on the ETag read, and
  * keeps content headers, tags, storage class, SSE settings and Object Lock settings.
  */
+
 import {
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { UsageError } from "../errors.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
+import { completeMultipartUpload } from "./multipart-complete.js";
 import { GiB, MiB } from "./part-size.js";
 import { type S3ClientLike, s3Error } from "./s3-commands.js";
 
@@ -151,19 +152,7 @@ async function multipartCopy(o: ReplaceMetadataOptions, size: number): Promise<v
         });
       parts.push({ PartNumber: n, ETag: out.CopyPartResult?.ETag });
     }
-    await o.s3
-      .send(
-        new CompleteMultipartUploadCommand({
-          Bucket: o.bucket,
-          Key: o.key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-        { abortSignal: o.signal },
-      )
-      .catch((err: unknown) => {
-        throw s3Error("CompleteMultipartUpload", o.bucket, o.key, err);
-      });
+    await completeMultipartUpload(o.s3, { bucket: o.bucket, key: o.key, uploadId }, parts, o.signal);
   } catch (err) {
     throw await abortMultipartUpload(o.s3, o.bucket, o.key, uploadId, err);
   }

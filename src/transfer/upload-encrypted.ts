@@ -5,6 +5,7 @@
  * sidecar before anything is sent, and hashed again while it is sent: a file that changed in
  * between is not completed (the multipart upload is aborted).
  */
+
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { decodeContentMetadata } from "../codec/decode.js";
@@ -12,16 +13,11 @@ import { UsageError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { type MetadataPlacement, putInstructionFile } from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
+import { completeMultipartUpload } from "./multipart-complete.js";
 import { uploadParts } from "./multipart-engine.js";
 import { assertDigest, digestFile, readSidecar, SIDECAR_SUFFIX } from "./offline-sidecar.js";
 import { choosePartSize } from "./part-size.js";
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  type S3ClientLike,
-  s3Error,
-} from "./s3-commands.js";
+import { CreateMultipartUploadCommand, PutObjectCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
 import type { ObjectParams } from "./upload-options.js";
 
 export interface UploadEncryptedOptions {
@@ -154,19 +150,12 @@ export async function uploadEncryptedFile(o: UploadEncryptedOptions): Promise<Up
       });
       partCount = completed.length;
       assertDigest(o.file, sidecar.ciphertext, { length: size, sha256: hash.digest("hex") });
-      const out = await o.s3
-        .send(
-          new CompleteMultipartUploadCommand({
-            Bucket: o.bucket,
-            Key: o.key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: completed },
-          }),
-          { abortSignal: o.signal },
-        )
-        .catch((err: unknown) => {
-          throw s3Error("CompleteMultipartUpload", o.bucket, o.key, err);
-        });
+      const out = await completeMultipartUpload(
+        o.s3,
+        { bucket: o.bucket, key: o.key, uploadId },
+        completed,
+        o.signal,
+      );
       etag = out.ETag;
     } catch (err) {
       await parts.return(undefined).catch(() => undefined);

@@ -6,14 +6,10 @@ import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { encryptToParts } from "../pipeline/part-source.js";
 import { type PlacedMetadata, placeContentMetadata, putInstructionFile } from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
+import { completeMultipartUpload } from "./multipart-complete.js";
 import { uploadParts } from "./multipart-engine.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  s3Error,
-} from "./s3-commands.js";
+import { CreateMultipartUploadCommand, PutObjectCommand, s3Error } from "./s3-commands.js";
 import { withPayloadSigning } from "./unsigned-payload.js";
 import {
   DEFAULT_CONCURRENCY,
@@ -149,20 +145,12 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     assertLength(options.contentLength, bytesRead);
     await options.verifySource?.();
     throwIfAborted(signal);
-    let out: { ETag?: string; VersionId?: string };
-    try {
-      out = await s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: completed },
-        }),
-        { abortSignal: completionSignal(placed, signal) },
-      );
-    } catch (err) {
-      throw s3Error("CompleteMultipartUpload", bucket, key, err);
-    }
+    const out = await completeMultipartUpload(
+      s3,
+      { bucket, key, uploadId },
+      completed,
+      completionSignal(placed, signal),
+    );
     tell("completed");
     // The object is complete: from here on nothing is aborted (see writeInstructionFile).
     const instructionFileKey = await writeInstructionFile(options, placed).catch((err) => {

@@ -47,6 +47,11 @@ export function failEveryTestUnless(...checks: (() => unknown)[]): void {
   });
 }
 
+/** A driver that did not answer within its time budget (it was killed). */
+export class DriverTimeoutError extends Error {
+  override readonly name = "DriverTimeoutError";
+}
+
 /** Runs `cmd args` with `request` as JSON on stdin and parses the single JSON line it prints. */
 export function runDriver(
   cmd: string,
@@ -58,7 +63,11 @@ export function runDriver(
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
     });
@@ -72,6 +81,10 @@ export function runDriver(
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const line = stdout.trim().split("\n").pop() ?? "";
+      if (timedOut) {
+        reject(new DriverTimeoutError(`${cmd} ${args.join(" ")} killed after ${timeoutMs} ms:\n${stderr}`));
+        return;
+      }
       try {
         resolve(JSON.parse(line) as DriverReply);
       } catch {

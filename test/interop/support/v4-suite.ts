@@ -17,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../../scripts/support/moto-server.js";
 import { encryptAndUploadFile, getDecryptedRange, KmsKeyring, type WriteFormat } from "../../../src/index.js";
 import { gcmObject } from "../../support/legacy-objects.js";
@@ -25,7 +25,15 @@ import { s3cseCli, useEmulatorCredentials } from "./cli.js";
 import { type InteropFixture, MULTIPART, type Plaintext, startInteropFixture } from "./fixture.js";
 import { failEveryTestUnless } from "./runtime.js";
 import { objectBody, s3cseDownload, sha256, userMetadata } from "./s3cse.js";
-import { ENSURE, type PeerCommand, type PeerName, type PeerRequest, runPeer, runPeerOk } from "./v4-peers.js";
+import {
+  ENSURE,
+  type PeerCommand,
+  type PeerName,
+  type PeerRequest,
+  runPeer,
+  runPeerOk,
+  V4_TEST_TIMEOUT_MS,
+} from "./v4-peers.js";
 
 /** Sizes around the AES block (16) and one past a 1 MiB boundary. */
 export const V4_SIZES = [0, 1, 15, 16, 17, 1024 * 1024 + 7] as const;
@@ -89,6 +97,7 @@ export const S3CSE_GAPS_ON_MAIN: Partial<Record<RefusalRule, string>> = {};
 export const V3_OBJECT_KEYS = ["x-amz-3", "x-amz-c", "x-amz-d", "x-amz-i", "x-amz-t", "x-amz-w"];
 
 export function defineV4InteropSuite(spec: V4ClientSpec): void {
+  vi.setConfig({ testTimeout: V4_TEST_TIMEOUT_MS });
   let peer: PeerCommand;
   let fx: InteropFixture;
   let rangedS3: S3Client;

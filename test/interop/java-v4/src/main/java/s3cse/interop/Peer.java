@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -123,11 +124,14 @@ public final class Peer {
           public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest ctx, ExecutionAttributes attrs) {
             return ctx.httpRequest().toBuilder().removeHeader("Expect").build();
           }
-        }).build();
+        })
+        // A stalled request fails within the peer's budget (runPeer kills the JVM after 75 s) instead
+        // of waiting out the SDK's default socket timeouts and retries.
+        .apiCallAttemptTimeout(Duration.ofSeconds(20)).apiCallTimeout(Duration.ofSeconds(50)).build();
     S3Client wrapped = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
         .credentialsProvider(creds).forcePathStyle(true).overrideConfiguration(noExpect).build();
     KmsClient kms = KmsClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
-        .credentialsProvider(creds).build();
+        .credentialsProvider(creds).overrideConfiguration(noExpect).build();
     KmsKeyring keyring = KmsKeyring.builder().kmsClient(kms).wrappingKeyId(kmsKeyId)
         .enableLegacyWrappingAlgorithms(legacy).build();
     // The builder also makes clients of its own (async, instruction files): give it the emulator too.

@@ -17,6 +17,9 @@ if (!args.length) {
     ["lint", "biome", ["check", "src", "test", "scripts"]],
     ["layers", "depcruise", ["src", "--config", ".dependency-cruiser.cjs"]],
     ["build", "tsup", []],
+    // The public API report (etc/s3-cse.api.md) must match the build: a change to the API
+    // fails here until it is reviewed and committed (`npm run api -- --local` updates it).
+    ["api report", "api-extractor", ["run"]],
   ]) {
     process.stdout.write(`\n== ${name}\n`);
     const code = npx(bin, binArgs);

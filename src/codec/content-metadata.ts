@@ -41,7 +41,8 @@ export type V3WrapAlgorithm = keyof typeof V3_WRAP_CODES;
  */
 export type V1WrapKind = "kms" | "aes" | "rsa";
 
-interface Common {
+/** Fields every format's content metadata has. */
+export interface ContentMetadataCommon {
   readonly suite: AlgorithmSuite;
   /** The wrapped (encrypted) data key. */
   readonly encryptedDataKey: Uint8Array;
@@ -53,13 +54,13 @@ interface Common {
 }
 
 /** V1 "EncryptionOnly": `x-amz-key`, CBC content; the wrap algorithm is not recorded. */
-export interface V1ContentMetadata extends Common {
+export interface V1ContentMetadata extends ContentMetadataCommon {
   readonly format: "v1";
   readonly iv: Uint8Array;
   readonly unencryptedContentLength?: number;
 }
 
-export interface V2ContentMetadata extends Common {
+export interface V2ContentMetadata extends ContentMetadataCommon {
   readonly format: "v2";
   readonly wrapAlgorithm: WrapAlgorithm;
   readonly iv: Uint8Array;
@@ -68,7 +69,7 @@ export interface V2ContentMetadata extends Common {
   readonly unencryptedContentLength?: number;
 }
 
-export interface V3ContentMetadata extends Common {
+export interface V3ContentMetadata extends ContentMetadataCommon {
   readonly format: "v3";
   readonly wrapAlgorithm: V3WrapAlgorithm;
   readonly messageId: Uint8Array;

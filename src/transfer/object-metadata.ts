@@ -132,7 +132,7 @@ export async function resolveContentMetadata(
   return { location, instructionFile, contentMetadata: decodeContentMetadata(meta, instructionFile) };
 }
 
-/** HeadObject, then {@link resolveContentMetadata}. */
+/** HeadObject, then `resolveContentMetadata`. */
 export async function readObjectEncryption(
   o: ObjectLocator,
 ): Promise<ResolvedEncryption & { readonly head: HeadObjectCommandOutput }> {

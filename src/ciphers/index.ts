@@ -1,4 +1,0 @@
-export * from "./byte-range.js";
-export * from "./content-cipher.js";
-export * from "./key-commitment.js";
-export * from "./ranged-decrypt.js";

@@ -47,9 +47,54 @@ export const ErrorCodes = {
   RDS_CHECK_FAILED: "RDS_CHECK_FAILED",
   /** The encryption client refused a command that would store object content unencrypted. */
   UNENCRYPTED_WRITE_REFUSED: "UNENCRYPTED_WRITE_REFUSED",
+  /** The Node.js runtime lacks something s3-cse needs (e.g. `zlib.crc32`, Node ≥ 20.15 / 22.2). */
+  UNSUPPORTED_RUNTIME: "UNSUPPORTED_RUNTIME",
+  /** The encryption worker thread failed or exited before it finished. */
+  WORKER_FAILURE: "WORKER_FAILURE",
+  /** A state the code rules out was reached: a bug in s3-cse; please report it. */
+  INTERNAL: "INTERNAL",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/**
+ * The one table pairing each code with the class that throws it (by name: every class below
+ * is exported under that name). A test reads every `new …Error(…)` in src/ and checks it against
+ * this table (test/unit/errors.test.ts); the constructors' types enforce it at compile time.
+ */
+export const ERROR_CLASS_NAMES = {
+  INVALID_ARGUMENT: "UsageError",
+  INVALID_METADATA: "FormatError",
+  UNSUPPORTED_FORMAT: "FormatError",
+  INSTRUCTION_FILE_TOO_LARGE: "FormatError",
+  LEGACY_MODE_REQUIRED: "LegacyModeError",
+  COMMITMENT_POLICY: "SecurityError",
+  AUTHENTICATION_FAILED: "SecurityError",
+  ENCRYPTION_CONTEXT_MISMATCH: "SecurityError",
+  INSTRUCTION_FILE_FORBIDDEN_KEYS: "SecurityError",
+  TRUNCATED: "SecurityError",
+  UNENCRYPTED_WRITE_REFUSED: "SecurityError",
+  KEYRING_FAILURE: "KeyringError",
+  KEY_UNAVAILABLE: "KeyringError",
+  S3_FAILURE: "TransferError",
+  IO_FAILURE: "TransferError",
+  NOT_A_REGULAR_FILE: "TransferError",
+  SOURCE_CHANGED: "TransferError",
+  BUFFER_LIMIT_EXCEEDED: "TransferError",
+  RDS_CHECK_FAILED: "RdsCheckError",
+  ABORTED: "AbortError",
+  UNSUPPORTED_RUNTIME: "EnvironmentError",
+  WORKER_FAILURE: "EnvironmentError",
+  INTERNAL: "InternalError",
+} as const satisfies Record<ErrorCode, string>;
+
+/** The name of an S3CseError subclass in the table. */
+export type ErrorClassName = (typeof ERROR_CLASS_NAMES)[ErrorCode];
+
+/** The codes the table gives to the class named `N`. */
+export type CodesOf<N extends ErrorClassName> = {
+  [C in ErrorCode]: (typeof ERROR_CLASS_NAMES)[C] extends N ? C : never;
+}[ErrorCode];
 
 export interface S3CseErrorOptions {
   cause?: unknown;
@@ -75,14 +120,7 @@ export class UsageError extends S3CseError {
 
 /** Metadata or format problems: missing keys, bad base64, unsupported algorithms. */
 export class FormatError extends S3CseError {
-  constructor(
-    code:
-      | typeof ErrorCodes.INVALID_METADATA
-      | typeof ErrorCodes.UNSUPPORTED_FORMAT
-      | typeof ErrorCodes.INSTRUCTION_FILE_TOO_LARGE,
-    message: string,
-    options?: S3CseErrorOptions,
-  ) {
+  constructor(code: CodesOf<"FormatError">, message: string, options?: S3CseErrorOptions) {
     super(code, message, options);
   }
 }
@@ -91,7 +129,15 @@ export class FormatError extends S3CseError {
  * A security decision: authentication failure, commitment mismatch, context mismatch,
  * a blocked legacy mode or a commitment-policy violation.
  */
-export class SecurityError extends S3CseError {}
+export class SecurityError extends S3CseError {
+  constructor(
+    code: CodesOf<"SecurityError" | "LegacyModeError">,
+    message: string,
+    options?: S3CseErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
 
 /**
  * A legacy mode was required. `flag` names the option that enables it (the CLI flag and
@@ -107,10 +153,39 @@ export class LegacyModeError extends SecurityError {
 }
 
 /** A keyring (KMS, raw AES, raw RSA) failed to wrap or unwrap a data key. */
-export class KeyringError extends S3CseError {}
+export class KeyringError extends S3CseError {
+  constructor(code: CodesOf<"KeyringError">, message: string, options?: S3CseErrorOptions) {
+    super(code, message, options);
+  }
+}
 
 /** S3 or local I/O failed while moving bytes. */
-export class TransferError extends S3CseError {}
+export class TransferError extends S3CseError {
+  constructor(code: CodesOf<"TransferError">, message: string, options?: S3CseErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** An `--format rds` pre-upload check (key spec/state, key region vs bucket region) failed. */
+export class RdsCheckError extends S3CseError {
+  constructor(message: string, options?: S3CseErrorOptions) {
+    super(ErrorCodes.RDS_CHECK_FAILED, message, options);
+  }
+}
+
+/** The runtime could not do what was asked: a missing Node.js API, a failed worker thread. */
+export class EnvironmentError extends S3CseError {
+  constructor(code: CodesOf<"EnvironmentError">, message: string, options?: S3CseErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** A state the code rules out was reached (a bug in s3-cse). */
+export class InternalError extends S3CseError {
+  constructor(message: string, options?: S3CseErrorOptions) {
+    super(ErrorCodes.INTERNAL, message, options);
+  }
+}
 
 /** The caller cancelled. */
 export class AbortError extends S3CseError {

@@ -41,12 +41,18 @@ export type { StringMap } from "./codec/json-map.js";
 // Errors: one hierarchy, stable codes.
 export {
   AbortError,
+  type CodesOf,
+  EnvironmentError,
+  ERROR_CLASS_NAMES,
+  type ErrorClassName,
   type ErrorCode,
   ErrorCodes,
   FormatError,
+  InternalError,
   isS3CseError,
   KeyringError,
   LegacyModeError,
+  RdsCheckError,
   S3CseError,
   type S3CseErrorOptions,
   SecurityError,

@@ -1,6 +1,6 @@
 import type { AlgorithmSuite } from "../codec/algorithm-suites.js";
 import { AES_BLOCK } from "../codec/algorithm-suites.js";
-import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
+import { ErrorCodes, SecurityError, UsageError } from "../errors.js";
 
 /** An inclusive byte range, as in an HTTP `Range: bytes=start-end` header. */
 export interface ByteRange {
@@ -60,13 +60,13 @@ export function planRangedRead(
   assertRange(requested);
   /* Precondition: the ciphertext length is a non-negative integer. */
   if (!Number.isSafeInteger(ciphertextLength) || ciphertextLength < 0) {
-    throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, `invalid ciphertext length ${ciphertextLength}`);
+    throw new UsageError(`invalid ciphertext length ${ciphertextLength}`);
   }
   if (suite.cipher === "gcm") {
     const plaintextLength = ciphertextLength - suite.tagLength;
     /* Precondition: a GCM object is at least as long as its tag. */
     if (plaintextLength < 0) {
-      throw new S3CseError(ErrorCodes.TRUNCATED, "GCM object is shorter than its 16-byte tag");
+      throw new SecurityError(ErrorCodes.TRUNCATED, "GCM object is shorter than its 16-byte tag");
     }
     /* Precondition: the range starts inside the plaintext. */
     if (requested.start >= plaintextLength) throw notSatisfiable(requested, plaintextLength);
@@ -82,7 +82,7 @@ export function planRangedRead(
   }
   /* Precondition: a CBC object is a non-empty multiple of 16 bytes. */
   if (ciphertextLength === 0 || ciphertextLength % AES_BLOCK !== 0) {
-    throw new S3CseError(
+    throw new SecurityError(
       ErrorCodes.TRUNCATED,
       `CBC object is ${ciphertextLength} bytes, not a non-zero multiple of 16`,
     );
@@ -108,7 +108,7 @@ export function planRangedRead(
 export function gcmCounterBlock(iv: Uint8Array, offset: number): Buffer {
   /* Precondition: CTR counters are computed from a 12-byte GCM IV at a block-aligned offset. */
   if (iv.length !== 12 || offset % AES_BLOCK !== 0 || offset < 0) {
-    throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, "CTR counter needs a 12-byte IV and a block offset");
+    throw new UsageError("CTR counter needs a 12-byte IV and a block offset");
   }
   const block = Buffer.alloc(AES_BLOCK);
   block.set(iv, 0);

@@ -1,7 +1,7 @@
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { AlgorithmSuite } from "../codec/algorithm-suites.js";
 import { DATA_KEY_LENGTH, MESSAGE_ID_LENGTH } from "../codec/algorithm-suites.js";
-import { ErrorCodes, S3CseError, SecurityError } from "../errors.js";
+import { ErrorCodes, SecurityError, UsageError } from "../errors.js";
 import { deriveCommittedKeys, V3_FIXED_IV, V3_SUITE_ID_BYTES, verifyCommitment } from "./key-commitment.js";
 
 /** Data-key lengths a non-committing suite may be read with. */
@@ -48,15 +48,13 @@ export function contentCipherParams(key: ContentKey, verifyStoredCommitment?: Ui
   /* Precondition: data keys are 256-bit (16 or 24 bytes also allowed for non-committing suites). */
   const allowed = suite.keyCommitting ? [DATA_KEY_LENGTH] : LEGACY_DATA_KEY_LENGTHS;
   if (!allowed.includes(dataKey.length)) {
-    throw new S3CseError(
-      ErrorCodes.INVALID_ARGUMENT,
+    throw new UsageError(
       `data key must be ${allowed.join(", ")} bytes for ${suite.name}, got ${dataKey.length}`,
     );
   }
   if (suite.keyCommitting) {
     /* Precondition: V3 content keys carry a message id. */
-    if (!("messageId" in key))
-      throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, "V3 content key needs a message id");
+    if (!("messageId" in key)) throw new UsageError("V3 content key needs a message id");
     const derived =
       verifyStoredCommitment === undefined
         ? deriveCommittedKeys(dataKey, key.messageId).derivedKey
@@ -65,7 +63,7 @@ export function contentCipherParams(key: ContentKey, verifyStoredCommitment?: Ui
   }
   /* Precondition: V1/V2 content keys carry an IV of the suite's length. */
   if (!("iv" in key) || key.iv.length !== suite.ivLength) {
-    throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, `${suite.name} needs a ${suite.ivLength}-byte IV`);
+    throw new UsageError(`${suite.name} needs a ${suite.ivLength}-byte IV`);
   }
   const bits = (dataKey.length * 8) as AesBits;
   return { algorithm: `aes-${bits}-${suite.cipher}`, key: dataKey, iv: key.iv };
@@ -127,10 +125,7 @@ export function createContentDecryptor(
 ): ContentDecryptor {
   /* Precondition: V3 decryption checks the stored key commitment. */
   if (key.suite.keyCommitting && storedCommitment === undefined) {
-    throw new S3CseError(
-      ErrorCodes.INVALID_ARGUMENT,
-      "V3 decryption requires the stored commitment (x-amz-d)",
-    );
+    throw new UsageError("V3 decryption requires the stored commitment (x-amz-d)");
   }
   const p = contentCipherParams(key, storedCommitment);
   if (!p.algorithm.endsWith("gcm")) return cbcDecryptor(p, options);

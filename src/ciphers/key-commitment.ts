@@ -1,6 +1,6 @@
 import { hkdfSync, timingSafeEqual } from "node:crypto";
 import { COMMITMENT_LENGTH, DATA_KEY_LENGTH, MESSAGE_ID_LENGTH } from "../codec/algorithm-suites.js";
-import { ErrorCodes, SecurityError } from "../errors.js";
+import { ErrorCodes, SecurityError, UsageError } from "../errors.js";
 
 /** 0x00 0x73 — suite 0x0073 as two big-endian bytes; the HKDF info prefix and the V3 AAD. */
 export const V3_SUITE_ID_BYTES = Buffer.from([0x00, 0x73]);
@@ -21,10 +21,7 @@ export interface CommittedKeys {
 export function deriveCommittedKeys(dataKey: Uint8Array, messageId: Uint8Array): CommittedKeys {
   /* Precondition: the V3 data key is 32 bytes and the message id 28 bytes. */
   if (dataKey.length !== DATA_KEY_LENGTH || messageId.length !== MESSAGE_ID_LENGTH) {
-    throw new SecurityError(
-      ErrorCodes.INVALID_ARGUMENT,
-      "V3 key derivation needs a 32-byte data key and a 28-byte message id",
-    );
+    throw new UsageError("V3 key derivation needs a 32-byte data key and a 28-byte message id");
   }
   return {
     derivedKey: Buffer.from(hkdfSync("sha512", dataKey, messageId, DERIVE_INFO, DATA_KEY_LENGTH)),

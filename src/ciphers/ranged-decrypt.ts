@@ -1,6 +1,6 @@
 import { createDecipheriv, type Decipher } from "node:crypto";
 import { AES_BLOCK } from "../codec/algorithm-suites.js";
-import { ErrorCodes, S3CseError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { gcmCounterBlock, type RangePlan } from "./byte-range.js";
 import type { ContentDecryptor, ContentKey } from "./content-cipher.js";
 import { cbcFailure, contentCipherParams, pkcs7PadLength } from "./content-cipher.js";
@@ -20,17 +20,14 @@ export function createRangedDecryptor(
 ): ContentDecryptor {
   /* Precondition: ranged V3 decryption checks the stored key commitment. */
   if (key.suite.keyCommitting && storedCommitment === undefined) {
-    throw new S3CseError(
-      ErrorCodes.INVALID_ARGUMENT,
-      "V3 decryption requires the stored commitment (x-amz-d)",
-    );
+    throw new UsageError("V3 decryption requires the stored commitment (x-amz-d)");
   }
   const p = contentCipherParams(key, storedCommitment);
   const trim = trimmer(plan);
   if (plan.mode === "ctr") {
     /* Precondition: CTR range decryption is only for GCM content. */
     if (key.suite.cipher !== "gcm") {
-      throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, "CTR range decryption applies to GCM objects only");
+      throw new UsageError("CTR range decryption applies to GCM objects only");
     }
     const ctr = createDecipheriv(
       `aes-${p.key.length * 8}-ctr`,
@@ -44,7 +41,7 @@ export function createRangedDecryptor(
   }
   /* Precondition: CBC range decryption is only for CBC content. */
   if (key.suite.cipher !== "cbc") {
-    throw new S3CseError(ErrorCodes.INVALID_ARGUMENT, "CBC range decryption applies to CBC objects only");
+    throw new UsageError("CBC range decryption applies to CBC objects only");
   }
   return cbcRange(p.key, p.iv, plan, trim);
 }

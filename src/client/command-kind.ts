@@ -1,4 +1,4 @@
-import { ErrorCodes, S3CseError } from "../errors.js";
+import { ErrorCodes, SecurityError } from "../errors.js";
 
 /**
  * The S3 operation a command stands for, read from stable properties rather than class identity:
@@ -48,7 +48,7 @@ export function classifyCommand(command: unknown): CommandKind {
     return { kind: "handled", operation: operation as HandledOperation };
   /* Precondition: commands that would store object content unencrypted are refused. */
   if (operation !== undefined && operation in REFUSED) {
-    throw new S3CseError(
+    throw new SecurityError(
       ErrorCodes.UNENCRYPTED_WRITE_REFUSED,
       `S3EncryptionClient refuses ${operation}: it would store object content without client-side encryption; ${REFUSED[operation]}`,
     );
@@ -57,7 +57,7 @@ export function classifyCommand(command: unknown): CommandKind {
   /* Precondition: an unrecognised command that carries a Body is refused. */
   if (operation === undefined || (input !== null && typeof input === "object" && "Body" in input)) {
     if (operation === undefined || (input as { Body?: unknown }).Body !== undefined) {
-      throw new S3CseError(
+      throw new SecurityError(
         ErrorCodes.UNENCRYPTED_WRITE_REFUSED,
         `S3EncryptionClient refuses ${operation ?? "an unrecognised command"}: it is not known to be safe to pass through${
           operation === undefined ? "" : " and carries a Body"

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
-import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import type { KmsClientLike } from "../materials/kms-client.js";
 import { KmsKeyring } from "../materials/kms-keyring.js";
@@ -162,8 +162,7 @@ export class S3EncryptionClient {
     const input = command.input;
     /* Precondition: GetObject through the encryption client reads whole objects. */
     if (input.Range || input.PartNumber) {
-      throw new S3CseError(
-        ErrorCodes.INVALID_ARGUMENT,
+      throw new UsageError(
         "ranged and part GETs of encrypted objects cannot be authenticated; read the whole object",
       );
     }

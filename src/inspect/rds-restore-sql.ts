@@ -3,7 +3,7 @@
  * `rds_restore_database` with the object's S3 ARN and the key's ARN (aliases resolved with KMS
  * DescribeKey, because @kms_master_key_arn takes a key ARN), then `rds_task_status`.
  */
-import { UsageError } from "../errors.js";
+import { ErrorCodes, KeyringError, UsageError } from "../errors.js";
 import { DescribeKeyCommand, type KmsClientLike, kmsError } from "../materials/kms-client.js";
 
 export interface RestoreSqlInput {
@@ -79,7 +79,11 @@ export async function resolveKmsKey(
     throw kmsError("DescribeKey", keyId, err);
   }
   /* Precondition: DescribeKey returns the key's ARN. */
-  if (!meta.Arn) throw kmsError("DescribeKey", keyId, new Error("DescribeKey returned no key ARN"));
+  if (!meta.Arn)
+    throw new KeyringError(
+      ErrorCodes.KEYRING_FAILURE,
+      `KMS DescribeKey for key ${keyId} returned no key ARN`,
+    );
   const keySpec = meta.KeySpec ?? meta.CustomerMasterKeySpec;
   return {
     arn: meta.Arn,

@@ -4,7 +4,7 @@
  * gets a warning; an `rds` upload with a key RDS will refuse is an error.
  */
 import { open } from "node:fs/promises";
-import { ErrorCodes, S3CseError } from "../errors.js";
+import { RdsCheckError } from "../errors.js";
 import type { KmsClientLike } from "../materials/kms-client.js";
 import { getBucketRegion } from "../transfer/bucket-location.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
@@ -37,7 +37,7 @@ export interface RdsUploadCheck {
 }
 
 function fail(message: string): never {
-  throw new S3CseError(ErrorCodes.RDS_CHECK_FAILED, `${message} (override: --no-rds-checks)`);
+  throw new RdsCheckError(`${message} (override: --no-rds-checks)`);
 }
 
 /** Resolves the key and checks it is a symmetric, enabled key in the bucket's region; throws otherwise. */

@@ -5,7 +5,7 @@
  * - legacy `AESWrap`: RFC 3394 AES Key Wrap with the default IV, read only.
  */
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { ErrorCodes, KeyringError } from "../errors.js";
+import { ErrorCodes, SecurityError } from "../errors.js";
 
 const NONCE = 12;
 const TAG = 16;
@@ -17,8 +17,8 @@ function bits(kek: Uint8Array): number {
   return kek.length * 8;
 }
 
-function unwrapFailed(what: string, cause?: unknown): KeyringError {
-  return new KeyringError(
+function unwrapFailed(what: string, cause?: unknown): SecurityError {
+  return new SecurityError(
     ErrorCodes.AUTHENTICATION_FAILED,
     `${what} unwrap failed: the wrapping key is wrong, or the wrapped data key was modified`,
     cause === undefined ? undefined : { cause },

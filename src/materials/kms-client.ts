@@ -10,7 +10,7 @@ import {
   GenerateDataKeyCommand,
   ReEncryptCommand,
 } from "@aws-sdk/client-kms";
-import { ErrorCodes, KeyringError } from "../errors.js";
+import { AbortError, ErrorCodes, KeyringError } from "../errors.js";
 
 export { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand };
 
@@ -32,9 +32,13 @@ const KNOWN_FIXES: Record<string, string> = {
 };
 
 /** Wraps a KMS failure: the message names the operation, key and AWS error, and how to fix it. */
-export function kmsError(operation: string, keyId: string | undefined, err: unknown): KeyringError {
+export function kmsError(
+  operation: string,
+  keyId: string | undefined,
+  err: unknown,
+): KeyringError | AbortError {
   if (err instanceof Error && err.name === "AbortError") {
-    return new KeyringError(ErrorCodes.ABORTED, `KMS ${operation} was aborted`, { cause: err });
+    return new AbortError(`KMS ${operation} was aborted`, { cause: err });
   }
   const name = err instanceof Error ? err.name : "Error";
   const detail = err instanceof Error && err.message ? `: ${err.message}` : "";

@@ -11,7 +11,7 @@ import {
 import type { ContentMetadata } from "../codec/content-metadata.js";
 import { V3_WRAP_CODES, type V3WrapAlgorithm } from "../codec/content-metadata.js";
 import type { StringMap } from "../codec/json-map.js";
-import { ErrorCodes, KeyringError, UsageError } from "../errors.js";
+import { ErrorCodes, InternalError, KeyringError, UsageError } from "../errors.js";
 import type { Keyring } from "./keyring.js";
 import { assertReadAllowed, type ReadPolicy } from "./policy.js";
 
@@ -65,7 +65,7 @@ export async function prepareEncryption(
     materialsDescription: wrapped.materialsDescription,
   };
   if (generation === "v1") {
-    if (!("iv" in contentKey)) throw new Error("unreachable: V1 content key without IV");
+    if (!("iv" in contentKey)) throw new InternalError("unreachable: V1 content key without IV");
     return { contentKey, metadata: { format: "v1", ...common, iv: contentKey.iv } };
   }
   /* Precondition: V2/V3 keyrings name their wrap algorithm. */
@@ -76,7 +76,7 @@ export async function prepareEncryption(
     );
   }
   if (generation === "v2") {
-    if (!("iv" in contentKey)) throw new Error("unreachable: V2 content key without IV");
+    if (!("iv" in contentKey)) throw new InternalError("unreachable: V2 content key without IV");
     return {
       contentKey,
       metadata: {
@@ -95,7 +95,7 @@ export async function prepareEncryption(
       `wrap algorithm ${wrapped.wrapAlgorithm} is not allowed in V3`,
     );
   }
-  if (!("messageId" in contentKey)) throw new Error("unreachable: V3 content key without message id");
+  if (!("messageId" in contentKey)) throw new InternalError("unreachable: V3 content key without message id");
   const { commitment } = deriveCommittedKeys(contentKey.dataKey, contentKey.messageId);
   return {
     contentKey,

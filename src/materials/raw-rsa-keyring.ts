@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, KeyObject } from "node:crypto";
 import type { StringMap } from "../codec/json-map.js";
-import { ErrorCodes, KeyringError, UsageError } from "../errors.js";
+import { ErrorCodes, InternalError, KeyringError, UsageError } from "../errors.js";
 import type { Keyring, UnwrapRequest, WrappedDataKey, WrapRequest } from "./keyring.js";
 import {
   checkedMaterialsDescription,
@@ -83,7 +83,7 @@ export class RawRsaKeyring implements Keyring {
     rejectV1Write(request, this.description);
     rejectEncryptionContext(request, this.description);
     // The constructor guarantees a public key: given, or derived from the private key.
-    if (!this.publicKey) throw new Error("unreachable: RawRsaKeyring without a public key");
+    if (!this.publicKey) throw new InternalError("unreachable: RawRsaKeyring without a public key");
     /* Precondition: new objects are wrapped with RSA keys of at least 2048 bits (older keys stay readable). */
     if ((this.publicKey.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_WRITE_BITS) {
       throw new UsageError(`RawRsaKeyring needs an RSA key of at least ${MIN_WRITE_BITS} bits to encrypt`);

@@ -19,12 +19,12 @@ import {
   publicEncrypt,
   timingSafeEqual,
 } from "node:crypto";
-import { ErrorCodes, KeyringError } from "../errors.js";
+import { ErrorCodes, SecurityError } from "../errors.js";
 
 export type RsaKey = KeyObject | string | Buffer;
 
-function unwrapFailed(what: string, cause?: unknown): KeyringError {
-  return new KeyringError(
+function unwrapFailed(what: string, cause?: unknown): SecurityError {
+  return new SecurityError(
     ErrorCodes.AUTHENTICATION_FAILED,
     `${what} unwrap failed: the private key is wrong, or the wrapped data key was modified`,
     cause === undefined ? undefined : { cause },
@@ -60,7 +60,7 @@ export function rsaOaepSha1Unwrap(privateKey: RsaKey, wrapped: Uint8Array, algor
     throw unwrapFailed("RSA-OAEP-SHA1");
   const stored = pseudo.subarray(1 + keyLength);
   if (stored.length !== algorithm.length || !timingSafeEqual(stored, algorithm)) {
-    throw new KeyringError(
+    throw new SecurityError(
       ErrorCodes.AUTHENTICATION_FAILED,
       "RSA-OAEP-SHA1 wrapped key was made for a different content algorithm: the object may be altered",
     );

@@ -1,4 +1,5 @@
 import * as zlib from "node:zlib";
+import { EnvironmentError, ErrorCodes } from "../errors.js";
 
 type Crc32 = (data: Uint8Array, value?: number) => number;
 
@@ -11,7 +12,11 @@ export function hasCrc32(): boolean {
 
 /** Continues a CRC32 (IEEE, as S3's ChecksumCRC32) over `data`; start with 0. */
 export function crc32Update(data: Uint8Array, value: number): number {
-  if (!nativeCrc32) throw new Error("zlib.crc32 is not available in this Node.js version");
+  if (!nativeCrc32)
+    throw new EnvironmentError(
+      ErrorCodes.UNSUPPORTED_RUNTIME,
+      "zlib.crc32 is not available in this Node.js version (needs Node.js ≥ 20.15 or ≥ 22.2)",
+    );
   return nativeCrc32(data, value);
 }
 

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from "node:stream";
 import type { ContentDecryptor } from "../ciphers/content-cipher.js";
-import { ErrorCodes, S3CseError, SecurityError } from "../errors.js";
+import { ErrorCodes, SecurityError, TransferError } from "../errors.js";
 
 export interface DecryptStreamOptions {
   /**
@@ -44,7 +44,7 @@ export function createDecryptStream(
         heldBytes += b.length;
         /* Precondition: held-back unauthenticated plaintext stays within maxBufferBytes. */
         if (heldBytes > limit) {
-          throw new S3CseError(
+          throw new TransferError(
             ErrorCodes.BUFFER_LIMIT_EXCEEDED,
             `object is larger than the ${limit}-byte authentication buffer: decrypt to a file, raise maxBufferBytes, or enable delayedAuthentication to stream unauthenticated plaintext`,
           );

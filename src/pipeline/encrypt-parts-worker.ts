@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { type ContentKey, contentCipherParams } from "../ciphers/content-cipher.js";
-import { AbortError } from "../errors.js";
+import { AbortError, EnvironmentError, ErrorCodes } from "../errors.js";
 import { crc32Base64, hasCrc32 } from "./crc32.js";
 import {
   assertPartSize,
@@ -70,14 +70,15 @@ export async function* encryptPartsInWorker(
   });
   worker.on("exit", () => {
     open = false;
-    failure ??= new Error("the encryption worker exited early");
+    failure ??= new EnvironmentError(ErrorCodes.WORKER_FAILURE, "the encryption worker exited early");
     notify();
   });
   const next = async (): Promise<WorkerMessage> => {
     for (;;) {
       const m = inbox.shift();
       if (m) {
-        if (m.type === "error") throw new Error(`encryption worker: ${m.message}`);
+        if (m.type === "error")
+          throw new EnvironmentError(ErrorCodes.WORKER_FAILURE, `encryption worker: ${m.message}`);
         return m;
       }
       if (failure) throw failure;

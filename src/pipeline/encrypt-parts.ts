@@ -1,5 +1,5 @@
 import type { ContentEncryptor } from "../ciphers/content-cipher.js";
-import { AbortError, ErrorCodes, TransferError } from "../errors.js";
+import { AbortError, UsageError } from "../errors.js";
 import { crc32Base64, crc32Update, hasCrc32 } from "./crc32.js";
 import { PartBufferPool } from "./part-buffers.js";
 
@@ -55,10 +55,7 @@ export const ENCRYPT_SLICE = 64 * 1024;
 export function assertPartSize(partSize: number): void {
   /* Precondition: the part size is a positive multiple of 16. */
   if (!Number.isSafeInteger(partSize) || partSize <= 0 || partSize % 16 !== 0) {
-    throw new TransferError(
-      ErrorCodes.INVALID_ARGUMENT,
-      `part size must be a positive multiple of 16 bytes, got ${partSize}`,
-    );
+    throw new UsageError(`part size must be a positive multiple of 16 bytes, got ${partSize}`);
   }
 }
 

@@ -13,7 +13,7 @@ import { createContentDecryptor } from "../ciphers/content-cipher.js";
 import { ciphertextLength } from "../codec/algorithm-suites.js";
 import { decodeContentMetadata } from "../codec/decode.js";
 import type { StringMap } from "../codec/json-map.js";
-import { AbortError, ErrorCodes, S3CseError, SecurityError, TransferError } from "../errors.js";
+import { AbortError, ErrorCodes, S3CseError, SecurityError, TransferError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import {
   prepareDecryption,
@@ -92,10 +92,7 @@ export async function encryptFile(o: EncryptFileOptions): Promise<EncryptFileRes
         plainLength = n;
         /* Precondition: the plaintext stays within the suite's per-key limit. */
         if (n > suite.maxPlaintextLength) {
-          throw new TransferError(
-            ErrorCodes.INVALID_ARGUMENT,
-            `${o.format} can encrypt at most ${suite.maxPlaintextLength} bytes`,
-          );
+          throw new UsageError(`${o.format} can encrypt at most ${suite.maxPlaintextLength} bytes`);
         }
       },
     })) {

@@ -1,6 +1,6 @@
 import { addAbortSignal, Readable } from "node:stream";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
-import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../errors.js";
+import { AbortError, ErrorCodes, InternalError, S3CseError, TransferError, UsageError } from "../errors.js";
 import { prepareEncryption, suiteForWriteFormat } from "../materials/materials.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { encryptToParts } from "../pipeline/part-source.js";
@@ -72,7 +72,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     closeSource();
     throw err;
   }
-  if (first.done) throw new Error("unreachable: encryptParts yields at least one part");
+  if (first.done) throw new InternalError("unreachable: encryptParts yields at least one part");
   const common = { Bucket: bucket, Key: key, ...options.objectParams };
 
   if (first.value.last) {

@@ -111,10 +111,12 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
   let uploadId: string;
   try {
     const created = await s3.send(
-      new CreateMultipartUploadCommand({ ...common, Metadata: { ...options.metadata, ...metadata } }),
-      {
-        abortSignal: signal,
-      },
+      new CreateMultipartUploadCommand({
+        ...multipartChecksum(first.value, options.objectParams),
+        ...common,
+        Metadata: { ...options.metadata, ...metadata },
+      }),
+      { abortSignal: signal },
     );
     uploadId = created.UploadId;
   } catch (err) {
@@ -145,10 +147,13 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     assertLength(options.contentLength, bytesRead);
     await options.verifySource?.();
     throwIfAborted(signal);
+    const crc32Declared =
+      (options.objectParams?.ChecksumAlgorithm ??
+        multipartChecksum(first.value, undefined).ChecksumAlgorithm) === "CRC32";
     const out = await completeMultipartUpload(
       s3,
       { bucket, key, uploadId },
-      completed,
+      crc32Declared ? completed : completed.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })),
       completionSignal(placed, signal),
     );
     tell("completed");
@@ -177,6 +182,21 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     tell(thrown === first ? "aborted" : "left");
     throw thrown;
   }
+}
+
+/**
+ * Every part carries the CRC32 of its ciphertext; declaring the algorithm at
+ * CreateMultipartUpload makes S3 store the part checksums (ListParts, GetObjectAttributes and
+ * GetObject with ChecksumMode then return them), and CompleteMultipartUpload lists them. A caller's
+ * own ChecksumAlgorithm (objectParams) wins.
+ */
+function multipartChecksum(
+  part: EncryptedPart,
+  objectParams: EncryptAndUploadOptions["objectParams"],
+): { ChecksumAlgorithm?: "CRC32" } {
+  return part.checksumCrc32 && objectParams?.ChecksumAlgorithm === undefined
+    ? { ChecksumAlgorithm: "CRC32" }
+    : {};
 }
 
 /* Precondition: the bytes read equal the declared plaintext length. */

@@ -18,7 +18,8 @@ export interface UploadPartsOptions {
   readonly parts: AsyncIterator<EncryptedPart>;
   readonly concurrency: number;
   readonly signal: AbortSignal;
-  readonly onPartDone?: (part: EncryptedPart) => void;
+  /** Called once S3 acknowledged `part`, with the ETag it returned (before the buffer is released). */
+  readonly onPartDone?: (part: EncryptedPart, etag: string) => void;
   /** Send parts with UNSIGNED-PAYLOAD (see unsigned-payload.ts). */
   readonly unsignedPayload?: boolean;
 }
@@ -92,7 +93,7 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
           ETag: out.ETag,
           ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
         });
-        options.onPartDone?.(part);
+        options.onPartDone?.(part, out.ETag);
         part.release();
       } catch (err) {
         return fail(

@@ -6,6 +6,8 @@ import { withPayloadSigning } from "./unsigned-payload.js";
 export interface CompletedPart {
   readonly PartNumber: number;
   readonly ETag: string;
+  /** The part's CRC32 (base64, as S3's ChecksumCRC32), when it was sent with one. */
+  readonly ChecksumCRC32?: string;
 }
 
 export interface UploadPartsOptions {
@@ -16,7 +18,8 @@ export interface UploadPartsOptions {
   readonly parts: AsyncIterator<EncryptedPart>;
   readonly concurrency: number;
   readonly signal: AbortSignal;
-  readonly onPartDone?: (part: EncryptedPart) => void;
+  /** Called once S3 acknowledged `part`, with the ETag it returned (before the buffer is released). */
+  readonly onPartDone?: (part: EncryptedPart, etag: string) => void;
   /** Send parts with UNSIGNED-PAYLOAD (see unsigned-payload.ts). */
   readonly unsignedPayload?: boolean;
 }
@@ -85,8 +88,12 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
             ),
           );
         }
-        done.push({ PartNumber: part.partNumber, ETag: out.ETag });
-        options.onPartDone?.(part);
+        done.push({
+          PartNumber: part.partNumber,
+          ETag: out.ETag,
+          ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
+        });
+        options.onPartDone?.(part, out.ETag);
         part.release();
       } catch (err) {
         return fail(

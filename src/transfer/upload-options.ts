@@ -100,7 +100,8 @@ export interface MultipartUploadEvent {
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
-  readonly state: "created" | "completed" | "aborted" | "left";
+  /** `kept`: left open on purpose after a failure, for a later resume (see the `checkpoint` option). */
+  readonly state: "created" | "completed" | "aborted" | "left" | "kept";
 }
 
 export interface UploadResult {

@@ -1,0 +1,37 @@
+import { ErrorCodes, TransferError } from "../errors.js";
+import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
+import type { RecordedPart } from "./upload-multipart.js";
+import type { UploadSession } from "./upload-session.js";
+
+/**
+ * Resuming: the source is encrypted again from its first byte with the same key and IV (CBC and
+ * GCM are deterministic), so the cipher state at the first missing part is the one an
+ * uninterrupted upload had. Parts S3 already holds are checked against their recorded CRC32 and
+ * size and dropped (not re-sent); the others pass through to be uploaded.
+ */
+export async function* skipRecorded(
+  parts: AsyncGenerator<EncryptedPart, void, undefined>,
+  recorded: readonly RecordedPart[],
+  session: UploadSession,
+): AsyncGenerator<EncryptedPart, void, undefined> {
+  if (recorded.length === 0) return yield* parts;
+  const byNumber = new Map(recorded.map((p) => [p.partNumber, p]));
+  for await (const part of parts) {
+    const before = byNumber.get(part.partNumber);
+    if (before === undefined) {
+      yield part;
+      continue;
+    }
+    /* Precondition: a part rebuilt from the source has the size and CRC32 of the part uploaded before. */
+    if (part.body.length !== before.size || part.checksumCrc32 !== before.crc32) {
+      throw new TransferError(
+        ErrorCodes.SOURCE_CHANGED,
+        `part ${part.partNumber} rebuilt from the source does not match the part uploaded before (${part.body.length !== before.size ? "size" : "CRC32"} differs): the source changed since the upload was interrupted, so it cannot be resumed; start it again (s3-cse abort-upload --checkpoint … removes the old one)`,
+      );
+    }
+    part.release();
+    session.counters.bytesUploaded += before.size;
+    session.counters.partsDone += 1;
+    session.report();
+  }
+}

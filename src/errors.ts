@@ -47,6 +47,8 @@ export const ErrorCodes = {
   RDS_CHECK_FAILED: "RDS_CHECK_FAILED",
   /** The encryption client refused a command that would store object content unencrypted. */
   UNENCRYPTED_WRITE_REFUSED: "UNENCRYPTED_WRITE_REFUSED",
+  /** A PutObject field contradicts the encryption (a plaintext checksum, a wrong ContentLength, encryption metadata keys…). */
+  PUT_FIELD_REFUSED: "PUT_FIELD_REFUSED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -23,9 +23,11 @@ import {
 } from "../materials/policy.js";
 import { openDecryptedStream } from "../transfer/download.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
-import { encryptAndUpload, type ObjectParams } from "../transfer/upload.js";
+import { encryptAndUpload } from "../transfer/upload.js";
 import { writeFormatVersion } from "../transfer/upload-options.js";
 import { classifyCommand } from "./command-kind.js";
+import { sortPutObjectFields } from "./put-object-fields.js";
+import { putScope, scopedClient } from "./scoped-requests.js";
 import { withSdkStreamHelpers } from "./sdk-stream.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
@@ -55,15 +57,15 @@ export interface SendOptions {
   encryptionContext?: StringMap;
 }
 
-const PASSED_THROUGH_PUT_PARAMS = [
-  "ContentType",
-  "CacheControl",
-  "StorageClass",
-  "Tagging",
-  "ServerSideEncryption",
-  "SSEKMSKeyId",
-  "ExpectedBucketOwner",
-] as const;
+/** Bucket and Key of a command's input. */
+function target(input: { Bucket?: string | undefined; Key?: string | undefined }): {
+  bucket: string;
+  key: string;
+} {
+  /* Precondition: the command names a Bucket and a Key. */
+  if (!input.Bucket || !input.Key) throw new UsageError("the command needs a Bucket and a Key");
+  return { bucket: input.Bucket, key: input.Key };
+}
 
 /**
  * A drop-in for `S3Client`: `send(new PutObjectCommand(…))` encrypts, `send(new GetObjectCommand(…))`
@@ -130,19 +132,28 @@ export class S3EncryptionClient {
       source = Readable.from([body ?? ""]);
     else if (body instanceof Readable) source = body;
     else throw new UsageError("PutObject Body must be a string, Uint8Array/Buffer or Node.js Readable");
-    const objectParams: ObjectParams = {};
-    for (const k of PASSED_THROUGH_PUT_PARAMS)
-      if (input[k] !== undefined) Object.assign(objectParams, { [k]: input[k] });
-    const contentLength =
-      typeof body === "string"
-        ? Buffer.byteLength(body)
-        : body instanceof Uint8Array
-          ? body.length
-          : input.ContentLength;
+    const known =
+      body === undefined
+        ? 0
+        : typeof body === "string"
+          ? Buffer.byteLength(body)
+          : body instanceof Uint8Array
+            ? body.length
+            : undefined;
+    const { bucket, key } = target(input);
+    const fields = sortPutObjectFields(input as unknown as Record<string, unknown>, known);
+    const contentLength = known ?? input.ContentLength;
+    const s3 = scopedClient(
+      this.options.client,
+      bucket,
+      key,
+      putScope(fields.requestParams, fields.conditions),
+      fields.objectParams.ChecksumAlgorithm !== undefined,
+    );
     const result = await encryptAndUpload({
-      s3: this.options.client,
-      bucket: input.Bucket!,
-      key: input.Key!,
+      s3,
+      bucket,
+      key,
       source,
       keyring: this.options.keyring,
       format: this.options.format ?? "v3",
@@ -153,7 +164,7 @@ export class S3EncryptionClient {
       ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
       ...(o.abortSignal ? { signal: o.abortSignal } : {}),
       ...(input.Metadata ? { metadata: input.Metadata } : {}),
-      objectParams,
+      objectParams: fields.objectParams,
     });
     return { $metadata: {}, ETag: result.etag, VersionId: result.versionId };
   }

@@ -29,6 +29,7 @@ import { classifyCommand } from "./command-kind.js";
 import { sortPutObjectFields } from "./put-object-fields.js";
 import { putScope, scopedClient } from "./scoped-requests.js";
 import { withSdkStreamHelpers } from "./sdk-stream.js";
+import type { CommandOutputOf, SdkCommand } from "./send-types.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
   /** The S3 client to wrap (an `S3Client`, or anything with its `send`). */
@@ -108,14 +109,24 @@ export class S3EncryptionClient {
     return this.options.client;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: mirrors S3Client.send, which is generic over every command.
-  async send(command: any, sendOptions: SendOptions = {}): Promise<any> {
+  /**
+   * Sends a command, typed like `S3Client.send`: the result is the command's own output type
+   * (`GetObjectCommandOutput` for a `GetObjectCommand`, …). PutObject encrypts, GetObject
+   * decrypts, DeleteObject(s) also remove instruction files, commands that would store content
+   * unencrypted are refused, and the rest pass through to the wrapped client.
+   */
+  async send<C extends SdkCommand>(command: C, sendOptions: SendOptions = {}): Promise<CommandOutputOf<C>> {
+    return (await this.dispatch(command, sendOptions)) as CommandOutputOf<C>;
+  }
+
+  private dispatch(command: SdkCommand, sendOptions: SendOptions): Promise<unknown> {
     const kind = classifyCommand(command);
     if (kind.kind === "handled") {
-      if (kind.operation === "PutObject") return this.putObject(command, sendOptions);
-      if (kind.operation === "GetObject") return this.getObject(command, sendOptions);
-      if (kind.operation === "DeleteObject") return this.deleteObject(command, sendOptions);
-      return this.deleteObjects(command, sendOptions);
+      if (kind.operation === "PutObject") return this.putObject(command as PutObjectCommand, sendOptions);
+      if (kind.operation === "GetObject") return this.getObject(command as GetObjectCommand, sendOptions);
+      if (kind.operation === "DeleteObject")
+        return this.deleteObject(command as DeleteObjectCommand, sendOptions);
+      return this.deleteObjects(command as DeleteObjectsCommand, sendOptions);
     }
     return this.options.client.send(
       command,

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
-import { ErrorCodes, S3CseError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import type { KmsClientLike } from "../materials/kms-client.js";
 import { KmsKeyring } from "../materials/kms-keyring.js";
@@ -21,14 +21,13 @@ import {
   type ReadPolicyOptions,
   resolveReadPolicy,
 } from "../materials/policy.js";
-import { openDecryptedStream } from "../transfer/download.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
 import { encryptAndUpload } from "../transfer/upload.js";
 import { writeFormatVersion } from "../transfer/upload-options.js";
 import { classifyCommand } from "./command-kind.js";
+import { getObject } from "./get-object.js";
 import { sortPutObjectFields } from "./put-object-fields.js";
 import { putScope, scopedClient } from "./scoped-requests.js";
-import { withSdkStreamHelpers } from "./sdk-stream.js";
 import type { CommandOutputOf, SdkCommand } from "./send-types.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
@@ -50,6 +49,12 @@ export interface S3EncryptionClientOptions extends ReadPolicyOptions {
   delayedAuthentication?: boolean;
   /** GCM reads: limit for plaintext held back until authenticated (default 64 MiB). */
   maxBufferBytes?: number;
+  /**
+   * GetObject with `Range` of V2/V3 (GCM) objects: the range is decrypted with AES-CTR and is
+   * **not authenticated** (the tag covers the whole object). Default false: ranged GETs of GCM
+   * objects are refused. CBC (V1/RDS) ranges need `allowLegacy`, as whole CBC reads do.
+   */
+  allowUnauthenticatedRanges?: boolean;
 }
 
 export interface SendOptions {
@@ -180,36 +185,12 @@ export class S3EncryptionClient {
     return { $metadata: {}, ETag: result.etag, VersionId: result.versionId };
   }
 
-  private async getObject(command: GetObjectCommand, o: SendOptions): Promise<GetObjectCommandOutput> {
-    const input = command.input;
-    /* Precondition: GetObject through the encryption client reads whole objects. */
-    if (input.Range || input.PartNumber) {
-      throw new S3CseError(
-        ErrorCodes.INVALID_ARGUMENT,
-        "ranged and part GETs of encrypted objects cannot be authenticated; read the whole object",
-      );
-    }
-    const opened = await openDecryptedStream({
+  private getObject(command: GetObjectCommand, o: SendOptions): Promise<GetObjectCommandOutput> {
+    return getObject(command.input, {
       ...this.options,
-      s3: this.options.client,
-      bucket: input.Bucket!,
-      key: input.Key!,
       encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
       ...(o.abortSignal ? { signal: o.abortSignal } : {}),
     });
-    const cm = opened.contentMetadata;
-    const declared = cm.format === "v3" ? undefined : cm.unencryptedContentLength;
-    const plaintextLength =
-      declared ??
-      (cm.suite.cipher === "gcm" && opened.ciphertextLength !== undefined
-        ? opened.ciphertextLength - 16
-        : undefined);
-    return {
-      $metadata: {},
-      Body: withSdkStreamHelpers(opened.stream) as unknown as GetObjectCommandOutput["Body"],
-      Metadata: opened.objectMetadata,
-      ...(plaintextLength !== undefined ? { ContentLength: plaintextLength } : {}),
-    };
   }
 
   private async deleteObject(command: DeleteObjectCommand, o: SendOptions) {

@@ -53,6 +53,8 @@ export const ErrorCodes = {
   WORKER_FAILURE: "WORKER_FAILURE",
   /** A state the code rules out was reached: a bug in s3-cse; please report it. */
   INTERNAL: "INTERNAL",
+  /** A PutObject field contradicts the encryption (a plaintext checksum, a wrong ContentLength, encryption metadata keys…). */
+  PUT_FIELD_REFUSED: "PUT_FIELD_REFUSED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -86,6 +88,7 @@ export const ERROR_CLASS_NAMES = {
   UNSUPPORTED_RUNTIME: "EnvironmentError",
   WORKER_FAILURE: "EnvironmentError",
   INTERNAL: "InternalError",
+  PUT_FIELD_REFUSED: "PutObjectFieldError",
 } as const satisfies Record<ErrorCode, string>;
 
 /** The name of an S3CseError subclass in the table. */
@@ -184,6 +187,15 @@ export class EnvironmentError extends S3CseError {
 export class InternalError extends S3CseError {
   constructor(message: string, options?: S3CseErrorOptions) {
     super(ErrorCodes.INTERNAL, message, options);
+  }
+}
+
+/** The drop-in client refused a PutObject field by name; `field` is the input field's name. */
+export class PutObjectFieldError extends S3CseError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(ErrorCodes.PUT_FIELD_REFUSED, `S3EncryptionClient refuses PutObject ${field}: ${message}`);
+    this.field = field;
   }
 }
 

@@ -17,6 +17,7 @@ export {
   type SendOptions,
 } from "./client/s3-encryption-client.js";
 export type { SdkReadable, SdkStreamHelpers } from "./client/sdk-stream.js";
+export type { CommandOutputOf, SdkCommand } from "./client/send-types.js";
 // Content metadata: what an encrypted object's metadata says (pure).
 export type {
   AlgorithmSuite,
@@ -52,6 +53,7 @@ export {
   isS3CseError,
   KeyringError,
   LegacyModeError,
+  PutObjectFieldError,
   RdsCheckError,
   S3CseError,
   type S3CseErrorOptions,

@@ -21,12 +21,14 @@ import {
   type ReadPolicyOptions,
   resolveReadPolicy,
 } from "../materials/policy.js";
-import { openDecryptedStream } from "../transfer/download.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
-import { encryptAndUpload, type ObjectParams } from "../transfer/upload.js";
+import { encryptAndUpload } from "../transfer/upload.js";
 import { writeFormatVersion } from "../transfer/upload-options.js";
 import { classifyCommand } from "./command-kind.js";
-import { withSdkStreamHelpers } from "./sdk-stream.js";
+import { getObject } from "./get-object.js";
+import { sortPutObjectFields } from "./put-object-fields.js";
+import { putScope, scopedClient } from "./scoped-requests.js";
+import type { CommandOutputOf, SdkCommand } from "./send-types.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
   /** The S3 client to wrap (an `S3Client`, or anything with its `send`). */
@@ -47,6 +49,12 @@ export interface S3EncryptionClientOptions extends ReadPolicyOptions {
   delayedAuthentication?: boolean;
   /** GCM reads: limit for plaintext held back until authenticated (default 64 MiB). */
   maxBufferBytes?: number;
+  /**
+   * GetObject with `Range` of V2/V3 (GCM) objects: the range is decrypted with AES-CTR and is
+   * **not authenticated** (the tag covers the whole object). Default false: ranged GETs of GCM
+   * objects are refused. CBC (V1/RDS) ranges need `allowLegacy`, as whole CBC reads do.
+   */
+  allowUnauthenticatedRanges?: boolean;
 }
 
 export interface SendOptions {
@@ -55,15 +63,15 @@ export interface SendOptions {
   encryptionContext?: StringMap;
 }
 
-const PASSED_THROUGH_PUT_PARAMS = [
-  "ContentType",
-  "CacheControl",
-  "StorageClass",
-  "Tagging",
-  "ServerSideEncryption",
-  "SSEKMSKeyId",
-  "ExpectedBucketOwner",
-] as const;
+/** Bucket and Key of a command's input. */
+function target(input: { Bucket?: string | undefined; Key?: string | undefined }): {
+  bucket: string;
+  key: string;
+} {
+  /* Precondition: the command names a Bucket and a Key. */
+  if (!input.Bucket || !input.Key) throw new UsageError("the command needs a Bucket and a Key");
+  return { bucket: input.Bucket, key: input.Key };
+}
 
 /**
  * A drop-in for `S3Client`: `send(new PutObjectCommand(…))` encrypts, `send(new GetObjectCommand(…))`
@@ -106,14 +114,24 @@ export class S3EncryptionClient {
     return this.options.client;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: mirrors S3Client.send, which is generic over every command.
-  async send(command: any, sendOptions: SendOptions = {}): Promise<any> {
+  /**
+   * Sends a command, typed like `S3Client.send`: the result is the command's own output type
+   * (`GetObjectCommandOutput` for a `GetObjectCommand`, …). PutObject encrypts, GetObject
+   * decrypts, DeleteObject(s) also remove instruction files, commands that would store content
+   * unencrypted are refused, and the rest pass through to the wrapped client.
+   */
+  async send<C extends SdkCommand>(command: C, sendOptions: SendOptions = {}): Promise<CommandOutputOf<C>> {
+    return (await this.dispatch(command, sendOptions)) as CommandOutputOf<C>;
+  }
+
+  private dispatch(command: SdkCommand, sendOptions: SendOptions): Promise<unknown> {
     const kind = classifyCommand(command);
     if (kind.kind === "handled") {
-      if (kind.operation === "PutObject") return this.putObject(command, sendOptions);
-      if (kind.operation === "GetObject") return this.getObject(command, sendOptions);
-      if (kind.operation === "DeleteObject") return this.deleteObject(command, sendOptions);
-      return this.deleteObjects(command, sendOptions);
+      if (kind.operation === "PutObject") return this.putObject(command as PutObjectCommand, sendOptions);
+      if (kind.operation === "GetObject") return this.getObject(command as GetObjectCommand, sendOptions);
+      if (kind.operation === "DeleteObject")
+        return this.deleteObject(command as DeleteObjectCommand, sendOptions);
+      return this.deleteObjects(command as DeleteObjectsCommand, sendOptions);
     }
     return this.options.client.send(
       command,
@@ -130,19 +148,28 @@ export class S3EncryptionClient {
       source = Readable.from([body ?? ""]);
     else if (body instanceof Readable) source = body;
     else throw new UsageError("PutObject Body must be a string, Uint8Array/Buffer or Node.js Readable");
-    const objectParams: ObjectParams = {};
-    for (const k of PASSED_THROUGH_PUT_PARAMS)
-      if (input[k] !== undefined) Object.assign(objectParams, { [k]: input[k] });
-    const contentLength =
-      typeof body === "string"
-        ? Buffer.byteLength(body)
-        : body instanceof Uint8Array
-          ? body.length
-          : input.ContentLength;
+    const known =
+      body === undefined
+        ? 0
+        : typeof body === "string"
+          ? Buffer.byteLength(body)
+          : body instanceof Uint8Array
+            ? body.length
+            : undefined;
+    const { bucket, key } = target(input);
+    const fields = sortPutObjectFields(input as unknown as Record<string, unknown>, known);
+    const contentLength = known ?? input.ContentLength;
+    const s3 = scopedClient(
+      this.options.client,
+      bucket,
+      key,
+      putScope(fields.requestParams, fields.conditions),
+      fields.objectParams.ChecksumAlgorithm !== undefined,
+    );
     const result = await encryptAndUpload({
-      s3: this.options.client,
-      bucket: input.Bucket!,
-      key: input.Key!,
+      s3,
+      bucket,
+      key,
       source,
       keyring: this.options.keyring,
       format: this.options.format ?? "v3",
@@ -153,40 +180,17 @@ export class S3EncryptionClient {
       ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
       ...(o.abortSignal ? { signal: o.abortSignal } : {}),
       ...(input.Metadata ? { metadata: input.Metadata } : {}),
-      objectParams,
+      objectParams: fields.objectParams,
     });
     return { $metadata: {}, ETag: result.etag, VersionId: result.versionId };
   }
 
-  private async getObject(command: GetObjectCommand, o: SendOptions): Promise<GetObjectCommandOutput> {
-    const input = command.input;
-    /* Precondition: GetObject through the encryption client reads whole objects. */
-    if (input.Range || input.PartNumber) {
-      throw new UsageError(
-        "ranged and part GETs of encrypted objects cannot be authenticated; read the whole object",
-      );
-    }
-    const opened = await openDecryptedStream({
+  private getObject(command: GetObjectCommand, o: SendOptions): Promise<GetObjectCommandOutput> {
+    return getObject(command.input, {
       ...this.options,
-      s3: this.options.client,
-      bucket: input.Bucket!,
-      key: input.Key!,
       encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
       ...(o.abortSignal ? { signal: o.abortSignal } : {}),
     });
-    const cm = opened.contentMetadata;
-    const declared = cm.format === "v3" ? undefined : cm.unencryptedContentLength;
-    const plaintextLength =
-      declared ??
-      (cm.suite.cipher === "gcm" && opened.ciphertextLength !== undefined
-        ? opened.ciphertextLength - 16
-        : undefined);
-    return {
-      $metadata: {},
-      Body: withSdkStreamHelpers(opened.stream) as unknown as GetObjectCommandOutput["Body"],
-      Metadata: opened.objectMetadata,
-      ...(plaintextLength !== undefined ? { ContentLength: plaintextLength } : {}),
-    };
   }
 
   private async deleteObject(command: DeleteObjectCommand, o: SendOptions) {

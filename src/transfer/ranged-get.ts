@@ -37,6 +37,10 @@ export interface DecryptedRange {
   /** The range served; for CBC objects `end` is an upper bound until the stream ends. */
   readonly range: ByteRange;
   readonly contentMetadata: ContentMetadata;
+  /** The whole object's ciphertext length (S3 Content-Length of the HeadObject). */
+  readonly ciphertextLength: number;
+  /** The object's user metadata, as HeadObject returned it. */
+  readonly objectMetadata: Record<string, string>;
 }
 
 /**
@@ -95,6 +99,8 @@ export async function openDecryptedRange(options: DecryptedRangeOptions): Promis
     stream: decryptBody(body, transform, bucket, key),
     range: plan.plaintext,
     contentMetadata,
+    ciphertextLength: total,
+    objectMetadata: head.Metadata ?? {},
   };
 }
 

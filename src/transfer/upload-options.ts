@@ -35,6 +35,19 @@ export type ObjectParams = Pick<
   | "ObjectLockMode"
   | "ObjectLockRetainUntilDate"
   | "ObjectLockLegalHoldStatus"
+  | "ContentDisposition"
+  | "ContentEncoding"
+  | "ContentLanguage"
+  | "Expires"
+  | "GrantFullControl"
+  | "GrantRead"
+  | "GrantReadACP"
+  | "GrantWriteACP"
+  | "WebsiteRedirectLocation"
+  | "SSEKMSEncryptionContext"
+  | "ObjectLockEventHold"
+  | "ObjectLockEventHoldDurationDays"
+  | "ObjectLockEventHoldDurationYears"
 >;
 
 export interface EncryptAndUploadOptions {

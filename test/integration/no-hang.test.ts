@@ -175,7 +175,8 @@ describe.runIf(nodeMajor < 22)("NodeVersionSupportWarning on Node < 22", () => {
       [
         "--input-type=module",
         "-e",
-        "const m = await import('./dist/index.js'); m.createAwsClients({ region: 'us-east-1' }).destroy();",
+        "const m = await import('./dist/index.js'); const { S3Client } = await import('@aws-sdk/client-s3');" +
+          " const s3 = new S3Client({ region: 'us-east-1' }); new m.S3EncryptionClient({ client: s3, kmsKeyId: 'alias/demo' }); s3.destroy();",
       ],
       { env: { ...process.env, NODE_NO_WARNINGS: "" }, encoding: "utf8" },
     );

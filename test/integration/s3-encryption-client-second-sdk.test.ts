@@ -37,7 +37,7 @@ describe(`S3EncryptionClient with commands from another copy of @aws-sdk/client-
     expect(raw.Metadata!["x-amz-c"]).toBe("115");
     expect(raw.Metadata!["x-amz-3"]).toBeDefined();
     const got = await client.send(new other.GetObjectCommand({ Bucket: aws.bucket, Key: "o/put.txt" }));
-    expect(await got.Body.transformToString()).toBe(plaintext);
+    expect(await got.Body!.transformToString()).toBe(plaintext);
   });
 
   it("Precondition: commands that would store object content unencrypted are refused (other copy's UploadPart)", async () => {

@@ -12,6 +12,12 @@
 export type { ByteRange, RequestedRange } from "./ciphers/byte-range.js";
 // The drop-in client.
 export {
+  EncryptedUpload,
+  type EncryptedUploadOptions,
+  type EncryptedUploadProgress,
+  type EncryptedUploadResult,
+} from "./client/encrypted-upload.js";
+export {
   S3EncryptionClient,
   type S3EncryptionClientOptions,
   type SendOptions,

@@ -26,14 +26,13 @@ const HANDLED: ReadonlySet<string> = new Set<HandledOperation>([
 ]);
 
 /** Operations that would write object content without this client's encryption, and what to use instead. */
+const MULTIPART_INSTEAD =
+  "send PutObjectCommand with the whole body (any size; it is uploaded in parts), use EncryptedUpload in place of @aws-sdk/lib-storage's Upload, or call encryptAndUpload";
 const REFUSED: Readonly<Record<string, string>> = {
-  CreateMultipartUpload:
-    "send PutObjectCommand with the whole body (any size; it is uploaded in parts) or call encryptAndUpload",
-  UploadPart:
-    "send PutObjectCommand with the whole body (any size; it is uploaded in parts) or call encryptAndUpload",
+  CreateMultipartUpload: MULTIPART_INSTEAD,
+  UploadPart: MULTIPART_INSTEAD,
   UploadPartCopy: "download and re-upload through PutObjectCommand (or encryptAndUpload)",
-  CompleteMultipartUpload:
-    "send PutObjectCommand with the whole body (any size; it is uploaded in parts) or call encryptAndUpload",
+  CompleteMultipartUpload: MULTIPART_INSTEAD,
   CopyObject:
     "download and re-upload through PutObjectCommand, or use the wrapped client (.client) deliberately",
   WriteGetObjectResponse: "use the wrapped client (.client) deliberately; its content is not encrypted",

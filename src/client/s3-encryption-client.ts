@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import { KMSClient } from "@aws-sdk/client-kms";
 import {
   DeleteObjectCommand,
@@ -7,10 +6,11 @@ import {
   type GetObjectCommandOutput,
   type PutObjectCommand,
   type PutObjectCommandOutput,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
-import { UsageError } from "../errors.js";
+import { ErrorCodes, SecurityError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import type { KmsClientLike } from "../materials/kms-client.js";
 import { KmsKeyring } from "../materials/kms-keyring.js";
@@ -22,12 +22,10 @@ import {
   resolveReadPolicy,
 } from "../materials/policy.js";
 import type { S3ClientLike } from "../transfer/s3-commands.js";
-import { encryptAndUpload } from "../transfer/upload.js";
-import { writeFormatVersion } from "../transfer/upload-options.js";
+import { type UploadProgress, writeFormatVersion } from "../transfer/upload-options.js";
 import { classifyCommand } from "./command-kind.js";
 import { getObject } from "./get-object.js";
-import { sortPutObjectFields } from "./put-object-fields.js";
-import { putScope, scopedClient } from "./scoped-requests.js";
+import { putObject } from "./put-object.js";
 import type { CommandOutputOf, SdkCommand } from "./send-types.js";
 
 export interface S3EncryptionClientOptions extends ReadPolicyOptions {
@@ -61,16 +59,12 @@ export interface SendOptions {
   abortSignal?: AbortSignal;
   /** Per-request encryption context (overrides the client's). */
   encryptionContext?: StringMap;
-}
-
-/** Bucket and Key of a command's input. */
-function target(input: { Bucket?: string | undefined; Key?: string | undefined }): {
-  bucket: string;
-  key: string;
-} {
-  /* Precondition: the command names a Bucket and a Key. */
-  if (!input.Bucket || !input.Key) throw new UsageError("the command needs a Bucket and a Key");
-  return { bucket: input.Bucket, key: input.Key };
+  /** PutObject: bytes per part for this request (overrides the client's). */
+  partSize?: number;
+  /** PutObject: parts in flight for this request (overrides the client's). */
+  concurrency?: number;
+  /** PutObject: told as parts are read and acknowledged. */
+  onProgress?: (progress: UploadProgress) => void;
 }
 
 /**
@@ -81,6 +75,8 @@ function target(input: { Bucket?: string | undefined; Key?: string | undefined }
 export class S3EncryptionClient {
   private readonly options: S3EncryptionClientOptions & { keyring: Keyring };
   private readonly writePolicy: CommitmentPolicy;
+  /** Clients this instance built (the KMS client of the kmsKeyId shorthand); destroy() ends them. */
+  private readonly created: { destroy(): void }[] = [];
 
   constructor(options: S3EncryptionClientOptions) {
     /* Precondition: the encryption client wraps a client with send() and has a keyring. */
@@ -100,13 +96,40 @@ export class S3EncryptionClient {
     const keyring =
       options.keyring ??
       new KmsKeyring({
-        client: options.kmsClient ?? kmsClientLike(options.client),
+        client: options.kmsClient ?? this.own(kmsClientLike(options.client)),
         keyId: options.kmsKeyId as string,
       });
     this.options = { ...options, keyring };
     this.writePolicy = resolveReadPolicy(options).commitmentPolicy;
     /* Precondition: the write format agrees with the commitment policy. */
     assertWriteAllowed(writeFormatVersion(options.format ?? "v3"), this.writePolicy);
+  }
+
+  /**
+   * Not an S3 client configuration: code that reads `config` to send requests of its own —
+   * `@aws-sdk/lib-storage`'s `Upload`, presigners — would bypass the encryption, so it fails here
+   * with this error instead of storing plaintext. Use {@link EncryptedUpload}; presign with the
+   * wrapped client deliberately.
+   */
+  get config(): never {
+    throw new SecurityError(
+      ErrorCodes.UNENCRYPTED_WRITE_REFUSED,
+      "S3EncryptionClient has no S3Client config: code that reads it (@aws-sdk/lib-storage's Upload, presigners) would send object content without client-side encryption; use EncryptedUpload from s3-cse instead of Upload, or the wrapped client (.client) deliberately",
+    );
+  }
+
+  /**
+   * Releases what this client created — the KMS client the `kmsKeyId` shorthand builds when no
+   * `kmsClient` is given — and nothing the caller passed in (the wrapped S3 client, a `kmsClient`,
+   * a keyring): those stay the caller's to destroy.
+   */
+  destroy(): void {
+    for (const c of this.created.splice(0)) c.destroy();
+  }
+
+  private own<T extends { destroy(): void }>(client: T): T {
+    this.created.push(client);
+    return client;
   }
 
   /** The wrapped client, for commands that must not be encrypted. */
@@ -139,50 +162,18 @@ export class S3EncryptionClient {
     );
   }
 
-  private async putObject(command: PutObjectCommand, o: SendOptions): Promise<PutObjectCommandOutput> {
-    const input = command.input;
-    const body = input.Body;
-    /* Precondition: a PutObject body is a string, bytes or a readable stream. */
-    let source: AsyncIterable<Uint8Array | string>;
-    if (body === undefined || typeof body === "string" || body instanceof Uint8Array)
-      source = Readable.from([body ?? ""]);
-    else if (body instanceof Readable) source = body;
-    else throw new UsageError("PutObject Body must be a string, Uint8Array/Buffer or Node.js Readable");
-    const known =
-      body === undefined
-        ? 0
-        : typeof body === "string"
-          ? Buffer.byteLength(body)
-          : body instanceof Uint8Array
-            ? body.length
-            : undefined;
-    const { bucket, key } = target(input);
-    const fields = sortPutObjectFields(input as unknown as Record<string, unknown>, known);
-    const contentLength = known ?? input.ContentLength;
-    const s3 = scopedClient(
-      this.options.client,
-      bucket,
-      key,
-      putScope(fields.requestParams, fields.conditions),
-      fields.objectParams.ChecksumAlgorithm !== undefined,
-    );
-    const result = await encryptAndUpload({
-      s3,
-      bucket,
-      key,
-      source,
+  private putObject(command: PutObjectCommand, o: SendOptions): Promise<PutObjectCommandOutput> {
+    return putObject(command.input, {
+      client: this.options.client,
       keyring: this.options.keyring,
       format: this.options.format ?? "v3",
       commitmentPolicy: this.writePolicy,
       encryptionContext: o.encryptionContext ?? this.options.encryptionContext ?? {},
-      ...(contentLength !== undefined ? { contentLength } : {}),
-      ...(this.options.partSize !== undefined ? { partSize: this.options.partSize } : {}),
-      ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
-      ...(o.abortSignal ? { signal: o.abortSignal } : {}),
-      ...(input.Metadata ? { metadata: input.Metadata } : {}),
-      objectParams: fields.objectParams,
+      partSize: o.partSize ?? this.options.partSize,
+      concurrency: o.concurrency ?? this.options.concurrency,
+      signal: o.abortSignal,
+      onProgress: o.onProgress,
     });
-    return { $metadata: {}, ETag: result.etag, VersionId: result.versionId };
   }
 
   private getObject(command: GetObjectCommand, o: SendOptions): Promise<GetObjectCommandOutput> {
@@ -227,7 +218,7 @@ export class S3EncryptionClient {
 }
 
 /** A KMS client in the S3 client's region with its credentials (the `kmsKeyId` shorthand without `kmsClient`). */
-function kmsClientLike(s3: S3ClientLike): KmsClientLike {
+function kmsClientLike(s3: S3ClientLike): KMSClient {
   const config = (s3 as { config?: { region?: unknown; credentials?: unknown } }).config;
   /* Precondition: without kmsClient, the S3 client must expose its region and credentials. */
   if (!config?.region) {
@@ -240,3 +231,7 @@ function kmsClientLike(s3: S3ClientLike): KmsClientLike {
     ...(config.credentials ? { credentials: config.credentials as never } : {}),
   });
 }
+
+// Paginators (`paginateListObjectsV2({ client }, …)`) accept only `instanceof S3Client`; every
+// method they reach (`send`, `destroy`) is this class's own, and `config` refuses (see above).
+Object.setPrototypeOf(S3EncryptionClient.prototype, S3Client.prototype);

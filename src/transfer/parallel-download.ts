@@ -14,7 +14,12 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import { planRangedRead } from "../ciphers/byte-range.js";
-import { type ContentDecryptor, type ContentKey, cbcFailure } from "../ciphers/content-cipher.js";
+import {
+  type ContentDecryptor,
+  type ContentKey,
+  cbcFailure,
+  createContentDecryptor,
+} from "../ciphers/content-cipher.js";
 import { createRangedDecryptor } from "../ciphers/ranged-decrypt.js";
 import { AES_BLOCK } from "../codec/algorithm-suites.js";
 import { ErrorCodes, SecurityError } from "../errors.js";
@@ -32,12 +37,21 @@ export interface ByteSpan {
   readonly end: number;
 }
 
-/** Splits ciphertext bytes `from..total-1` into ranges of `rangeSize` (rounded up to 16 bytes). */
+/**
+ * Splits ciphertext bytes `from..total-1` into ranges of `rangeSize` (rounded up to 16 bytes). A
+ * last range shorter than two blocks joins the one before it: a CBC range of only the final block
+ * may be all padding, which leaves it no plaintext to decrypt on its own.
+ */
 export function planRanges(total: number, rangeSize: number, from = 0): ByteSpan[] {
   const size = Math.max(AES_BLOCK, Math.ceil(rangeSize / AES_BLOCK) * AES_BLOCK);
   const ranges: ByteSpan[] = [];
   for (let start = from; start < total; start += size) {
     ranges.push({ start, end: Math.min(total, start + size) - 1 });
+  }
+  const last = ranges.at(-1);
+  if (ranges.length > 1 && last && last.end - last.start + 1 < 2 * AES_BLOCK) {
+    ranges.pop();
+    ranges[ranges.length - 1] = { start: ranges.at(-1)!.start, end: last.end };
   }
   return ranges;
 }
@@ -183,7 +197,12 @@ async function cbcRange(
   received: (n: number) => void,
 ): Promise<CbcRangeResult> {
   const plan = planRangedRead(o.contentKey.suite, { start: range.start, end: range.end }, o.total);
-  const decryptor = createRangedDecryptor(o.contentKey, plan);
+  // The whole object in one range (a small object, or an empty one that is only its padding
+  // block): the whole-object decryptor, from the content IV.
+  const decryptor =
+    plan.fetch.start === 0 && range.end === o.total - 1
+      ? createContentDecryptor(o.contentKey, undefined, { ciphertextLength: o.total })
+      : createRangedDecryptor(o.contentKey, plan);
   const crc = o.checksum?.range(range.start);
   const ivLength = range.start - plan.fetch.start;
   let iv: Buffer = Buffer.alloc(0);

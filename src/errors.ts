@@ -33,6 +33,10 @@ export const ErrorCodes = {
   NOT_A_REGULAR_FILE: "NOT_A_REGULAR_FILE",
   /** The source file changed (size, mtime, ctime or inode) while it was being uploaded. */
   SOURCE_CHANGED: "SOURCE_CHANGED",
+  /** The object was replaced or deleted while it was being downloaded (its ETag no longer matches). */
+  OBJECT_CHANGED: "OBJECT_CHANGED",
+  /** Downloaded ciphertext does not match the CRC32 S3 stored for the object or its parts. */
+  CHECKSUM_MISMATCH: "CHECKSUM_MISMATCH",
   /** The operation was cancelled through an AbortSignal (or a signal in the CLI). */
   ABORTED: "ABORTED",
   /** The object's body does not have the length its metadata and algorithm imply. */

@@ -1,5 +1,6 @@
 import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream";
+import { S3CseError } from "../errors.js";
 import { s3Error } from "./s3-commands.js";
 
 /**
@@ -9,7 +10,9 @@ import { s3Error } from "./s3-commands.js";
  */
 export function decryptBody<T extends Transform>(body: Readable, decrypt: T, bucket: string, key: string): T {
   // Registered before pipeline's own handler, so the consumer sees the wrapped error first.
-  body.once("error", (err) => decrypt.destroy(s3Error("GetObject", bucket, key, err)));
+  body.once("error", (err) =>
+    decrypt.destroy(err instanceof S3CseError ? err : s3Error("GetObject", bucket, key, err)),
+  );
   pipeline(body, decrypt, () => undefined);
   return decrypt;
 }

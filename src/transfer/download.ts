@@ -1,44 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { chmod, type FileHandle, rename } from "node:fs/promises";
-import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { cbcFailure, createContentDecryptor } from "../ciphers/content-cipher.js";
-import { ciphertextLength } from "../codec/algorithm-suites.js";
+import { Readable } from "node:stream";
+import { createContentDecryptor } from "../ciphers/content-cipher.js";
 import type { ContentMetadata } from "../codec/content-metadata.js";
-import type { StringMap } from "../codec/json-map.js";
-import { AbortError, ErrorCodes, FormatError, S3CseError, SecurityError, TransferError } from "../errors.js";
-import type { Keyring } from "../materials/keyring.js";
+import { ErrorCodes, FormatError } from "../errors.js";
 import { prepareDecryption } from "../materials/materials.js";
-import { type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
+import { resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream, type DecryptStream } from "../pipeline/decrypt-stream.js";
 import { decryptBody } from "./decrypt-body.js";
-import {
-  assertTargetReplaceable,
-  createPartialFile,
-  discardPartialFile,
-  finalFileMode,
-  resolveDownloadTarget,
-} from "./download-target.js";
+import { assertBodyLength, type DecryptObjectOptions, retryOptionsOf } from "./download-options.js";
 import { resolveContentMetadata } from "./object-metadata.js";
-import { GetObjectCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
-
-export interface DownloadProgress {
-  /** Ciphertext bytes received. */
-  readonly bytesDownloaded: number;
-  readonly totalBytes: number | undefined;
-}
-
-export interface DecryptObjectOptions extends ReadPolicyOptions {
-  s3: S3ClientLike;
-  bucket: string;
-  key: string;
-  keyring: Keyring;
-  /** Encryption context expected on read (kms+context objects); must equal the stored one. */
-  encryptionContext?: StringMap;
-  signal?: AbortSignal;
-  onProgress?: (progress: DownloadProgress) => void;
-  instructionFileSuffix?: string;
-}
+import { resumableBody } from "./resumable-body.js";
+import { GetObjectCommand, s3Error } from "./s3-commands.js";
 
 export interface OpenDecryptedStreamOptions extends DecryptObjectOptions {
   /**
@@ -73,6 +44,7 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
     Metadata?: Record<string, string>;
     ContentLength?: number;
     ContentRange?: string;
+    ETag?: string;
   };
   try {
     out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
@@ -110,11 +82,36 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
       authenticateBeforeRelease:
         contentMetadata.suite.cipher === "gcm" && options.delayedAuthentication !== true,
       ...(options.maxBufferBytes !== undefined ? { maxBufferBytes: options.maxBufferBytes } : {}),
-      onCiphertext: (n) => options.onProgress?.({ bytesDownloaded: n, totalBytes: total }),
+      onCiphertext: (n) =>
+        options.onProgress?.({
+          bytesDownloaded: n,
+          totalBytes: total,
+          partsDone: total !== undefined && n >= total ? 1 : 0,
+          partsTotal: 1,
+        }),
       ...(declared !== undefined ? { expectedPlaintextLength: declared } : {}),
     });
+    // A reset, early end or stall resumes from the byte it stopped at (pinned to this ETag).
+    const source =
+      out.ETag !== undefined && total !== undefined
+        ? Readable.from(
+            resumableBody({
+              ...retryOptionsOf(options),
+              s3,
+              bucket,
+              key,
+              etag: out.ETag,
+              objectLength: total,
+              start: 0,
+              end: total - 1,
+              signal,
+              first: body,
+            }),
+            { objectMode: false },
+          )
+        : body;
     return {
-      stream: decryptBody(body, transform, bucket, key),
+      stream: decryptBody(source, transform, bucket, key),
       contentMetadata,
       ciphertextLength: total,
       objectMetadata: out.Metadata ?? {},
@@ -125,82 +122,10 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
   }
 }
 
-/* Precondition: the body length agrees with the content algorithm and x-amz-unencrypted-content-length. */
-function assertBodyLength(cm: ContentMetadata, length: number | undefined): void {
-  if (length === undefined) return;
-  const declared = cm.format === "v3" ? undefined : cm.unencryptedContentLength;
-  const ok =
-    declared !== undefined
-      ? ciphertextLength(cm.suite, declared) === length
-      : cm.suite.cipher === "cbc"
-        ? length > 0 && length % 16 === 0
-        : length >= 16;
-  if (!ok) {
-    // CBC: the one CBC failure (same code and message as bad padding); GCM has no padding to leak.
-    if (cm.suite.cipher === "cbc") throw cbcFailure();
-    throw new SecurityError(
-      ErrorCodes.TRUNCATED,
-      `object body is ${length} bytes, which does not fit ${cm.suite.contentAlgorithm}` +
-        (declared !== undefined
-          ? ` and a ${declared}-byte plaintext (x-amz-unencrypted-content-length)`
-          : "") +
-        ": the object is truncated or was modified",
-    );
-  }
-}
-
-export interface DownloadResult {
-  readonly bucket: string;
-  readonly key: string;
-  /** The path written: the target, resolved (DIR/<key basename> for a directory, a symlink's file). */
-  readonly file: string;
-  readonly format: ContentMetadata["format"];
-  readonly contentAlgorithm: string;
-  /** Plaintext bytes written. */
-  readonly bytes: number;
-  readonly ciphertextBytes: number | undefined;
-}
-
-/**
- * Decrypts an object into `file`. The target is checked before anything is fetched (a directory
- * gets `DIR/<key basename>`; a device, FIFO or socket is refused with NOT_A_REGULAR_FILE). Plaintext
- * goes to a temporary file beside it (mode 0600), which gets the umask's mode and is renamed over
- * the target only after the whole object decrypted and authenticated; on any failure the temporary
- * file is removed and the target is left as it was.
- */
-export async function downloadToFile(
-  options: DecryptObjectOptions & { file: string },
-): Promise<DownloadResult> {
-  const { signal } = options;
-  const file = await resolveDownloadTarget(options.file, options.key);
-  const partial = await createPartialFile(file, randomBytes(6).toString("hex"));
-  let handle: FileHandle | undefined = partial.handle;
-  let opened: DecryptedStream | undefined;
-  try {
-    opened = await openDecryptedStream({ ...options, delayedAuthentication: true });
-    // The write stream closes the handle when it finishes or is destroyed.
-    const out = handle.createWriteStream();
-    handle = undefined;
-    await pipeline(opened.stream, out, signal ? { signal } : {});
-    await chmod(partial.path, finalFileMode());
-    await assertTargetReplaceable(file);
-    await rename(partial.path, file);
-  } catch (err) {
-    opened?.stream.destroy();
-    await discardPartialFile(partial.path, handle);
-    if (signal?.aborted && !(err instanceof S3CseError)) throw new AbortError(undefined, { cause: err });
-    if (err instanceof S3CseError) throw err;
-    throw new TransferError(ErrorCodes.IO_FAILURE, `writing ${file} failed: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return {
-    bucket: options.bucket,
-    key: options.key,
-    file,
-    format: opened.contentMetadata.format,
-    contentAlgorithm: opened.contentMetadata.suite.contentAlgorithm,
-    bytes: opened.stream.plaintextBytes,
-    ciphertextBytes: opened.ciphertextLength,
-  };
-}
+export { type DownloadResult, type DownloadToFileOptions, downloadToFile } from "./download-file.js";
+export {
+  assertBodyLength,
+  type DecryptObjectOptions,
+  type DownloadProgress,
+  retryOptionsOf,
+} from "./download-options.js";

@@ -56,6 +56,8 @@ function download(
     file,
     keyring: keyring(),
     allowLegacy: true,
+    // These tests are about the target file; a failed body fails at once instead of being resumed.
+    maxRetries: 0,
     ...(signal ? { signal } : {}),
   });
 }

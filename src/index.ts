@@ -116,6 +116,7 @@ export {
   type DecryptObjectOptions,
   type DownloadProgress,
   type DownloadResult,
+  type DownloadToFileOptions,
   downloadToFile,
   type OpenDecryptedStreamOptions,
   openDecryptedStream,
@@ -149,6 +150,7 @@ export {
   getDecryptedRange,
   openDecryptedRange,
 } from "./transfer/ranged-get.js";
+export type { RetryOptions } from "./transfer/resumable-body.js";
 export {
   type RewrapCommonOptions,
   type RewrapFailure,

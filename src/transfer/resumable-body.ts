@@ -135,8 +135,8 @@ async function openRange(o: ResumableRange, position: number): Promise<Readable>
   return body;
 }
 
-function objectChanged(o: ResumableRange, cause?: unknown): SecurityError {
-  return new SecurityError(
+function objectChanged(o: ResumableRange, cause?: unknown): TransferError {
+  return new TransferError(
     ErrorCodes.OBJECT_CHANGED,
     `s3://${o.bucket}/${o.key} was replaced or deleted during the download (it no longer has ETag ${o.etag}): start the download again`,
     cause === undefined ? {} : { cause },

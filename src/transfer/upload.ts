@@ -10,7 +10,7 @@ import { completeMultipartUpload } from "./multipart-complete.js";
 import { uploadParts } from "./multipart-engine.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
 import { CreateMultipartUploadCommand, PutObjectCommand, s3Error } from "./s3-commands.js";
-import { withPayloadSigning } from "./unsigned-payload.js";
+import { payloadSigningOf, withPayloadSigning } from "./unsigned-payload.js";
 import {
   DEFAULT_CONCURRENCY,
   type EncryptAndUploadOptions,
@@ -92,7 +92,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
             ...(first.value.checksumCrc32 ? { ChecksumCRC32: first.value.checksumCrc32 } : {}),
             Metadata: { ...options.metadata, ...metadata },
           }),
-          options.unsignedPayload,
+          payloadSigningOf(options),
         ),
         { abortSignal: completionSignal(placed, signal) },
       );
@@ -134,7 +134,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
       uploadId,
       parts: prepend(first.value, parts),
       concurrency,
-      unsignedPayload: options.unsignedPayload === true,
+      payloadSigning: payloadSigningOf(options),
       signal: signal ?? new AbortController().signal,
       onPartDone: (part) => {
         bytesUploaded += part.body.length;

@@ -10,6 +10,15 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: "node20",
+    // import.meta.url in the CJS build (it locates the encryption worker's module).
+    shims: true,
+  },
+  {
+    // The encryption worker thread's module (src/pipeline/worker-script.ts finds it next to the bundles).
+    entry: { "pipeline/encrypt-worker": "src/pipeline/encrypt-worker.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "node20",
   },
   {
     entry: { "cli/main": "src/cli/main.ts" },

@@ -163,6 +163,7 @@ export {
   rewrapPrefix,
 } from "./transfer/rewrap.js";
 export type { S3ClientLike } from "./transfer/s3-commands.js";
+export type { PayloadSigning } from "./transfer/unsigned-payload.js";
 export { encryptAndUpload } from "./transfer/upload.js";
 export {
   type UploadEncryptedOptions,

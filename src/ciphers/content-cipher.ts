@@ -83,7 +83,11 @@ export function generateContentKey(
 }
 
 export function createContentEncryptor(key: ContentKey): ContentEncryptor {
-  const p = contentCipherParams(key);
+  return createEncryptorFromParams(contentCipherParams(key));
+}
+
+/** The encryptor for resolved cipher parameters (what the encryption worker thread receives). */
+export function createEncryptorFromParams(p: CipherParams): ContentEncryptor {
   if (p.algorithm.endsWith("gcm")) {
     const cipher = createCipheriv(p.algorithm as CipherGCMTypes, p.key, p.iv, { authTagLength: 16 });
     if (p.aad) cipher.setAAD(p.aad);

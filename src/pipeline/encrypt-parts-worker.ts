@@ -2,30 +2,14 @@ import { Worker } from "node:worker_threads";
 import { type ContentKey, contentCipherParams } from "../ciphers/content-cipher.js";
 import { AbortError, EnvironmentError, ErrorCodes } from "../errors.js";
 import { crc32Base64, hasCrc32 } from "./crc32.js";
-import {
-  assertPartSize,
-  ENCRYPT_SLICE,
-  type EncryptedPart,
-  type EncryptPartsOptions,
-} from "./encrypt-parts.js";
-import { ENCRYPT_WORKER_SOURCE } from "./encrypt-worker-source.js";
+import { assertPartSize, type EncryptedPart, type EncryptPartsOptions } from "./encrypt-parts.js";
+import type { EncryptWorkerData, FromWorker, ToWorker } from "./encrypt-worker-protocol.js";
+import { encryptWorkerScript } from "./worker-script.js";
 
 /** Plaintext handed to the worker but not yet encrypted, at most (keeps memory bounded). */
 const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 
-type WorkerMessage =
-  | { type: "ack"; bytes: number }
-  | {
-      type: "part";
-      partNumber: number;
-      buffer: ArrayBuffer;
-      offset: number;
-      length: number;
-      plaintextLength: number;
-      last: boolean;
-      crc: number | undefined;
-    }
-  | { type: "error"; message: string };
+type WorkerMessage = FromWorker;
 
 /**
  * {@link encryptParts} with the cipher and the CRC32 on a worker thread, so the main thread only
@@ -42,16 +26,15 @@ export async function* encryptPartsInWorker(
   const { partSize, signal, onRead } = options;
   assertPartSize(partSize);
   const params = contentCipherParams(contentKey);
-  const worker = new Worker(ENCRYPT_WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      ...params,
-      partSize,
-      slice: ENCRYPT_SLICE,
-      checksum: options.checksum !== false && hasCrc32(),
-      maxFree: options.maxFreeBuffers ?? 8,
-    },
-  });
+  const data: EncryptWorkerData = {
+    params,
+    partSize,
+    checksum: options.checksum !== false && hasCrc32(),
+    maxFree: options.maxFreeBuffers ?? 8,
+  };
+  const { script, options: scriptOptions } = encryptWorkerScript();
+  const worker = new Worker(script, { ...scriptOptions, workerData: data });
+  const post = (m: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(m, transfer);
   const inbox: WorkerMessage[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
@@ -99,7 +82,7 @@ export async function* encryptPartsInWorker(
       release: () => {
         if (released || !open || m.last) return;
         released = true;
-        worker.postMessage({ type: "release", buffer: m.buffer }, [m.buffer]);
+        post({ type: "release", buffer: m.buffer }, [m.buffer]);
       },
     };
   };
@@ -115,7 +98,7 @@ export async function* encryptPartsInWorker(
       if (chunk.length === 0) continue;
       const copy = new ArrayBuffer(chunk.length);
       new Uint8Array(copy).set(chunk);
-      worker.postMessage({ type: "data", buffer: copy }, [copy]);
+      post({ type: "data", buffer: copy }, [copy]);
       inFlight += chunk.length;
       while (inFlight > MAX_IN_FLIGHT || inbox.length > 0) {
         const m = await next();
@@ -124,7 +107,7 @@ export async function* encryptPartsInWorker(
       }
     }
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-    worker.postMessage({ type: "end" });
+    post({ type: "end" });
     for (;;) {
       const m = await next();
       if (m.type !== "part") continue;

@@ -1,7 +1,7 @@
 import { ErrorCodes, TransferError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { type S3ClientLike, s3Error, UploadPartCommand } from "./s3-commands.js";
-import { withPayloadSigning } from "./unsigned-payload.js";
+import { type PayloadSigning, withPayloadSigning } from "./unsigned-payload.js";
 
 export interface CompletedPart {
   readonly PartNumber: number;
@@ -20,8 +20,8 @@ export interface UploadPartsOptions {
   readonly signal: AbortSignal;
   /** Called once S3 acknowledged `part`, with the ETag it returned (before the buffer is released). */
   readonly onPartDone?: (part: EncryptedPart, etag: string) => void;
-  /** Send parts with UNSIGNED-PAYLOAD (see unsigned-payload.ts). */
-  readonly unsignedPayload?: boolean;
+  /** Payload signing of the parts (see unsigned-payload.ts); default `auto`. */
+  readonly payloadSigning?: PayloadSigning;
 }
 
 /**
@@ -75,7 +75,7 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
               // Computed while encrypting, so the SDK does not read the part a second time.
               ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
             }),
-            options.unsignedPayload,
+            options.payloadSigning ?? "auto",
           ),
           { abortSignal: cancel.signal },
         );

@@ -1,38 +1,77 @@
 /**
- * Opt-in `x-amz-content-sha256: UNSIGNED-PAYLOAD` for UploadPart / PutObject. SigV4 then signs
- * the headers but not the body, so the SDK skips a SHA-256 pass over every part (about 0.6 s of
- * CPU per GB here). S3 accepts it over HTTPS, where TLS protects the body in transit; each part
- * still carries its CRC32, which S3 verifies. Never the default.
+ * Payload signing of UploadPart / PutObject bodies, as botocore and the AWS CLI choose it:
+ *
+ * - `auto` (default): `UNSIGNED-PAYLOAD` over HTTPS (TLS protects the body in transit, and each part
+ *   still carries its CRC32, which S3 verifies), a signed payload over plain HTTP;
+ * - `always`: SigV4 hashes every body (a SHA-256 pass over every byte, ~0.6 s of CPU per GB here);
+ * - `never`: `UNSIGNED-PAYLOAD` whatever the scheme (real S3 refuses it over plain HTTP).
+ *
+ * The mechanism is the SDK's own: `@smithy/signature-v4` takes the payload hash from an
+ * `x-amz-content-sha256` header that is already on the request (`getPayloadHash`) and signs that
+ * header — which is how the SDK's S3 presigner and its aws-chunked checksum path
+ * (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`) mark their payloads. A build-step middleware on the
+ * command sets it before the signer (finalizeRequest step) runs; nothing here signs anything.
  */
+import { SHA256_HEADER, UNSIGNED_PAYLOAD } from "@smithy/signature-v4";
+import { UsageError } from "../errors.js";
 
-const HEADER = "x-amz-content-sha256";
-export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
-const NAME = "s3CseUnsignedPayload";
+export { UNSIGNED_PAYLOAD };
 
+export const PAYLOAD_SIGNING_MODES: readonly PayloadSigning[] = ["auto", "always", "never"];
+export type PayloadSigning = "auto" | "always" | "never";
+
+const NAME = "s3CsePayloadSigning";
+
+interface BuildArgs {
+  request?: { protocol?: string; headers?: Record<string, string> };
+}
+type Next = (args: unknown) => Promise<unknown>;
 interface CommandWithStack {
   readonly middlewareStack?: {
-    add(
-      middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
-      options: { step: "build"; name: string; override?: boolean },
-    ): void;
+    add(middleware: (next: Next) => Next, options: { step: "build"; name: string; override?: boolean }): void;
   };
 }
 
-/** Sets the header on an outgoing request (the build step runs before SigV4 signs it). */
-export function unsignedPayloadMiddleware(
-  next: (args: unknown) => Promise<unknown>,
-): (args: unknown) => Promise<unknown> {
-  return (args) => {
-    const request = (args as { request?: { headers?: Record<string, string> } }).request;
-    if (request?.headers) request.headers[HEADER] = UNSIGNED_PAYLOAD;
+/**
+ * The mode an upload uses: `payloadSigning`, else the older `unsignedPayload` flag (true = never,
+ * false = always), else `auto`.
+ */
+export function payloadSigningOf(o: {
+  payloadSigning?: PayloadSigning;
+  unsignedPayload?: boolean;
+}): PayloadSigning {
+  const mode =
+    o.payloadSigning ?? (o.unsignedPayload === undefined ? "auto" : o.unsignedPayload ? "never" : "always");
+  /* Precondition: the payload signing mode is auto, always or never. */
+  if (!PAYLOAD_SIGNING_MODES.includes(mode))
+    throw new UsageError(`payload signing must be auto, always or never, got ${String(mode)}`);
+  return mode;
+}
+
+/** Whether a request to `protocol` ("https:" / "http:") goes with UNSIGNED-PAYLOAD under `mode`. */
+export function sendsUnsignedPayload(mode: PayloadSigning, protocol: string | undefined): boolean {
+  return mode === "never" || (mode === "auto" && protocol === "https:");
+}
+
+/** A build-step middleware that marks the payload unsigned when `mode` says so for the request's scheme. */
+export function payloadSigningMiddleware(mode: PayloadSigning): (next: Next) => Next {
+  return (next) => (args) => {
+    const request = (args as BuildArgs).request;
+    if (request?.headers && sendsUnsignedPayload(mode, request.protocol)) {
+      request.headers[SHA256_HEADER] = UNSIGNED_PAYLOAD;
+    }
     return next(args);
   };
 }
 
-/** Returns `command`, with the UNSIGNED-PAYLOAD middleware added when `enabled`. */
-export function withPayloadSigning<T>(command: T, unsignedPayload: boolean | undefined): T {
-  if (unsignedPayload === true) {
-    (command as CommandWithStack).middlewareStack?.add(unsignedPayloadMiddleware, {
+/**
+ * Returns `command` with the payload-signing middleware added (for `always` nothing is added: the
+ * SDK signs the payload by default). `true`/`false`/`undefined` are the older `unsignedPayload` flag.
+ */
+export function withPayloadSigning<T>(command: T, mode: PayloadSigning | boolean | undefined): T {
+  const resolved = typeof mode === "string" ? mode : payloadSigningOf({ unsignedPayload: mode });
+  if (resolved !== "always") {
+    (command as CommandWithStack).middlewareStack?.add(payloadSigningMiddleware(resolved), {
       step: "build",
       name: NAME,
       override: true,

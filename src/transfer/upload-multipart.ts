@@ -6,6 +6,7 @@ import { completeMultipartUpload } from "./multipart-complete.js";
 import { type CompletedPart, uploadParts } from "./multipart-engine.js";
 import { skipRecorded } from "./resume-parts.js";
 import { CreateMultipartUploadCommand, s3Error } from "./s3-commands.js";
+import { payloadSigningOf } from "./unsigned-payload.js";
 import { assertLength, completionSignal, type UploadOutcome, writeInstructionFile } from "./upload-finish.js";
 import { throwIfAborted, type UploadSession } from "./upload-session.js";
 
@@ -67,7 +68,7 @@ export async function uploadMultipart(
       uploadId,
       parts: skipRecorded(prepend(first, session.parts), recorded, session),
       concurrency: session.concurrency,
-      unsignedPayload: o.unsignedPayload === true,
+      payloadSigning: payloadSigningOf(o),
       signal: o.signal ?? new AbortController().signal,
       onPartDone: (part, etag) => {
         counters.bytesUploaded += part.body.length;

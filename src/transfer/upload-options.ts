@@ -8,6 +8,7 @@ import { assertWriteAllowed, type CommitmentPolicy } from "../materials/policy.j
 import type { EncryptInWorker } from "../pipeline/part-source.js";
 import { assertPlacementAllowed, type MetadataPlacement } from "./instruction-file.js";
 import type { S3ClientLike } from "./s3-commands.js";
+import { type PayloadSigning, payloadSigningOf } from "./unsigned-payload.js";
 
 export interface UploadProgress {
   /** Plaintext bytes read from the source so far. */
@@ -85,9 +86,13 @@ export interface EncryptAndUploadOptions {
    */
   metadataPlacement?: MetadataPlacement;
   /**
-   * Send part bodies as `UNSIGNED-PAYLOAD`: SigV4 then does not hash them (faster; each part still
-   * carries its CRC32). Only over HTTPS, which S3 requires for unsigned payloads. Default false.
+   * Payload signing of the part bodies, as botocore and the AWS CLI do it: `auto` (default) sends
+   * `UNSIGNED-PAYLOAD` over HTTPS (SigV4 then does not hash the bodies; each part still carries its
+   * CRC32, which S3 checks) and signs payloads over plain HTTP; `always` signs every body; `never`
+   * never does (S3 accepts that over HTTPS only).
    */
+  payloadSigning?: PayloadSigning;
+  /** Older form of `payloadSigning`: true = `never`, false = `always`. Ignored when that is set. */
   unsignedPayload?: boolean;
   /**
    * Encrypt (and checksum) on a worker thread, leaving the main thread to read and upload.
@@ -160,6 +165,7 @@ export function validateUploadOptions(o: EncryptAndUploadOptions): void {
     throw new UsageError(`contentLength must be a non-negative integer, got ${o.contentLength}`);
   }
   assertPlacementAllowed(o.format, o.metadataPlacement ?? "object");
+  payloadSigningOf(o);
   const suite = suiteForWriteFormat(o.format);
   if (o.contentLength !== undefined && o.contentLength > suite.maxPlaintextLength) {
     throw new UsageError(

@@ -1,7 +1,7 @@
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { placeContentMetadata } from "./instruction-file.js";
 import { PutObjectCommand, s3Error } from "./s3-commands.js";
-import { withPayloadSigning } from "./unsigned-payload.js";
+import { payloadSigningOf, withPayloadSigning } from "./unsigned-payload.js";
 import { assertLength, completionSignal, type UploadOutcome, writeInstructionFile } from "./upload-finish.js";
 import { throwIfAborted, type UploadSession } from "./upload-session.js";
 
@@ -25,7 +25,7 @@ export async function uploadSinglePart(session: UploadSession, part: EncryptedPa
           ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
           Metadata: { ...o.metadata, ...placed.objectMetadata },
         }),
-        o.unsignedPayload,
+        payloadSigningOf(o),
       ),
       { abortSignal: completionSignal(placed, o.signal) },
     );

@@ -26,6 +26,7 @@ describe("the npm package (what `npm install -g` gets)", () => {
       "dist/index.cjs",
       "dist/index.d.ts",
       "dist/vitest.js",
+      "dist/pipeline/encrypt-worker.js",
     ])
       expect(paths).toContain(required);
     expect(paths.filter((p) => /^(src|test|scripts|fixtures|node_modules)\//.test(p))).toEqual([]);

@@ -15,7 +15,8 @@ export interface TlsFront {
   close(): Promise<void>;
 }
 
-export async function startTlsFront(dir: string, target: { host: string; port: number }): Promise<TlsFront> {
+/** A self-signed certificate (its own CA) for 127.0.0.1, made by the openssl CLI in `dir`. */
+export function selfSignedCert(dir: string): { keyFile: string; certFile: string } {
   const keyFile = join(dir, "tls-key.pem");
   const certFile = join(dir, "tls-cert.pem");
   execFileSync(
@@ -39,6 +40,11 @@ export async function startTlsFront(dir: string, target: { host: string; port: n
     ],
     { stdio: "pipe" },
   );
+  return { keyFile, certFile };
+}
+
+export async function startTlsFront(dir: string, target: { host: string; port: number }): Promise<TlsFront> {
+  const { keyFile, certFile } = selfSignedCert(dir);
   const sockets = new Set<Socket>();
   const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (client) => {
     const upstream = connect(target.port, target.host);

@@ -7,6 +7,7 @@ import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-chec
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { choosePartSize, parseByteSize } from "../../transfer/part-size.js";
+import { PAYLOAD_SIGNING_MODES, type PayloadSigning } from "../../transfer/unsigned-payload.js";
 import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import {
@@ -36,6 +37,7 @@ export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   context?: string[];
   instructionFile?: boolean;
   unsignedPayload?: boolean;
+  payloadSigning?: PayloadSigning;
   dryrun?: boolean;
   expectedSize?: string;
   dbName?: string;
@@ -88,10 +90,15 @@ export function addUploadOptions(cmd: Command): Command {
         "--no-rds-checks",
         "rds: skip the pre-upload key checks (symmetric, enabled, in the bucket's region)",
       )
-      .option(
-        "--unsigned-payload",
-        "sign headers but not part bodies (UNSIGNED-PAYLOAD): faster, for HTTPS endpoints only; parts keep their CRC32",
-      ),
+      .addOption(
+        new Option(
+          "--payload-signing <mode>",
+          "SigV4 of part bodies: auto = UNSIGNED-PAYLOAD over HTTPS (as the AWS CLI; parts keep their CRC32), signed over HTTP; always; never",
+        )
+          .choices(PAYLOAD_SIGNING_MODES as unknown as string[])
+          .default("auto"),
+      )
+      .option("--unsigned-payload", "the same as --payload-signing never"),
   );
 }
 
@@ -219,7 +226,7 @@ export async function runUpload(
     ...(io.uploads ? { onMultipartUpload: io.uploads.onMultipartUpload.bind(io.uploads) } : {}),
     ...(partSize !== undefined ? { partSize } : {}),
     ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
-    ...(opts.unsignedPayload ? { unsignedPayload: true } : {}),
+    payloadSigning: opts.unsignedPayload ? ("never" as const) : (opts.payloadSigning ?? "auto"),
     ...(Object.keys(objectParams).length > 0 ? { objectParams } : {}),
     ...(metadata ? { metadata } : {}),
   };

@@ -43,6 +43,8 @@ export interface RdsSetupParts {
   roleSetting: boolean;
   /** Role ARN in the option (default: the created role). */
   roleArnOverride?: string;
+  /** Region of the bucket (default: the emulator's, us-east-1). */
+  bucketRegion?: string;
 }
 
 export const GOOD: RdsSetupParts = {
@@ -114,7 +116,14 @@ export async function createRdsSetup(aws: TestAws, parts: Partial<RdsSetupParts>
   const { rds, iam } = rdsClients(aws);
   const id = randomUUID().slice(0, 8);
   const bucket = `rds-${id}`;
-  await aws.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await aws.s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      ...(p.bucketRegion
+        ? { CreateBucketConfiguration: { LocationConstraint: p.bucketRegion as "eu-west-1" } }
+        : {}),
+    }),
+  );
   const key = await aws.kms.send(new CreateKeyCommand({ Description: "rds preflight test" }));
   const keyArn = key.KeyMetadata!.Arn!;
   const dbInstanceId = `db-${id}`;

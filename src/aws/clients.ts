@@ -78,6 +78,52 @@ export function createAwsClients(
   };
 }
 
+/** The RDS and IAM clients of the RDS-side preflight (optional peer dependencies, loaded on use). */
+export interface PreflightClients {
+  // biome-ignore lint/suspicious/noExplicitAny: SDK clients, typed by their packages.
+  readonly rds: { send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any> };
+  // biome-ignore lint/suspicious/noExplicitAny: SDK clients, typed by their packages.
+  readonly iam: { send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any> };
+  destroy(): void;
+}
+
+/**
+ * RDS and IAM clients with the same settings as {@link createAwsClients} (`endpointUrl` applies to
+ * them too; else AWS_ENDPOINT_URL_RDS / AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL).
+ */
+export async function createPreflightClients(
+  settings: AwsSettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PreflightClients> {
+  let sdk: [typeof import("@aws-sdk/client-rds"), typeof import("@aws-sdk/client-iam")];
+  try {
+    sdk = await Promise.all([import("@aws-sdk/client-rds"), import("@aws-sdk/client-iam")]);
+  } catch (err) {
+    /* Precondition: the RDS and IAM SDK clients are installed for the RDS-side preflight. */
+    throw new UsageError(
+      "the RDS-side preflight (--db-instance) needs @aws-sdk/client-rds and @aws-sdk/client-iam: npm install @aws-sdk/client-rds @aws-sdk/client-iam @cloud-copilot/iam-simulate",
+      { cause: err },
+    );
+  }
+  const common = {
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    ...(settings.endpointUrl ? { endpoint: settings.endpointUrl } : {}),
+    ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+    ...(settings.logger ? { logger: settings.logger } : {}),
+  };
+  const rds = new sdk[0].RDSClient({ ...common, requestHandler: createRequestHandler(settings, env) });
+  const iam = new sdk[1].IAMClient({ ...common, requestHandler: createRequestHandler(settings, env) });
+  return {
+    rds,
+    iam,
+    destroy: () => {
+      rds.destroy();
+      iam.destroy();
+    },
+  };
+}
+
 function timeoutMs(value: number | undefined, fallback: number, name: string): number {
   const ms = value ?? fallback;
   /* Precondition: a timeout is a finite number of milliseconds >= 0. */

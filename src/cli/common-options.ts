@@ -70,7 +70,12 @@ export function clientsFor(
     stderr?.write(
       "s3-cse: warning: --no-verify-ssl: TLS certificates are not verified; anyone on the network path can read and change this traffic\n",
     );
-  const settings: AwsSettings = {
+  return createAwsClients(awsSettingsFor(opts, stderr), env);
+}
+
+/** The SDK client settings the common flags describe (also for the RDS and IAM clients of verify --db-instance). */
+export function awsSettingsFor(opts: CommonOptions, stderr?: NodeJS.WritableStream): AwsSettings {
+  return {
     ...(opts.debug && stderr ? { logger: createDebugLogger(stderr) } : {}),
     ...(opts.caBundle ? { caBundle: opts.caBundle } : {}),
     ...(opts.verifySsl === false ? { verifySsl: false } : {}),
@@ -84,7 +89,6 @@ export function clientsFor(
       ? { readTimeoutMs: secondsOption(opts.cliReadTimeout, "--cli-read-timeout") }
       : {}),
   };
-  return createAwsClients(settings, env);
 }
 
 /** Seconds (as the AWS CLI spells timeouts) to milliseconds. */

@@ -1,3 +1,6 @@
+import type { Finding } from "../inspect/findings.js";
+import type { BackupSetResult } from "../inspect/rds-set.js";
+import type { RdsSideResult } from "../inspect/rds-side/check-rds-side.js";
 import type { VerifyResult } from "../inspect/verify-object.js";
 
 const MARK = { error: "✗", warning: "!", info: "·" } as const;
@@ -55,10 +58,39 @@ export function formatVerifyResult(r: VerifyResult): string {
         (d.compare ? `; ${d.compare.match ? "matches" : "differs from"} ${d.compare.file}` : ""),
     );
   }
-  for (const f of r.findings) {
-    lines.push(`  ${MARK[f.severity]} [${f.code}] ${f.message}`);
-    if (f.rdsError) lines.push(`      RDS restore error this prevents: ${f.rdsError}`);
-    if (f.fix) lines.push(`      fix: ${f.fix}`);
+  lines.push(...formatFindingLines(r.findings));
+  return `${lines.join("\n")}\n`;
+}
+
+/** Finding lines (mark, code, message, the RDS error it prevents, the fix), indented. */
+export function formatFindingLines(findings: readonly Finding[], indent = "  "): string[] {
+  const lines: string[] = [];
+  for (const f of findings) {
+    lines.push(`${indent}${MARK[f.severity]} [${f.code}] ${f.message}`);
+    if (f.rdsError) lines.push(`${indent}    RDS restore error this prevents: ${f.rdsError}`);
+    if (f.fix) lines.push(`${indent}    fix: ${f.fix}`);
   }
+  return lines;
+}
+
+/** The striped-set report of `verify 's3://B/prefix*'`. */
+export function formatBackupSet(set: BackupSetResult): string {
+  const lines = [
+    `${set.ok ? "OK  " : "FAIL"} backup set ${set.pattern}: ${set.numberOfFiles} file${set.numberOfFiles === 1 ? "" : "s"}`,
+    ...formatFindingLines(set.findings),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** The RDS-side report of `verify --db-instance`. */
+export function formatRdsSide(side: RdsSideResult, dbInstanceId: string): string {
+  const i = side.instance;
+  const lines = [
+    `${side.ok ? "OK  " : "FAIL"} RDS side: DB instance ${dbInstanceId}${i?.engine ? ` (${i.engine}, ${i.region ?? "?"})` : ""}${i?.optionGroup ? `, option group ${i.optionGroup.name} (${i.optionGroup.status ?? "?"})` : ""}${side.roleArn ? `, role ${side.roleArn}` : ""}`,
+    ...side.passed.map((p) => `  ✓ ${p}`),
+    ...formatFindingLines(side.findings),
+  ];
+  if (!side.complete)
+    lines.push('  NOT fully checked: the checks marked "not checked" above were not made (not a pass)');
   return `${lines.join("\n")}\n`;
 }

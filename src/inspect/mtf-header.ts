@@ -18,6 +18,17 @@ export interface BackupHeaderCheck {
   readonly softwareName?: string;
   readonly formatLogicalBlockSize?: number;
   readonly mtfMajorVersion?: number;
+  /** MTF_TAPE Media Family ID (uint32 at 52, MTF 1.00a §5.2.1): one per media family (stripe). */
+  readonly mediaFamilyId?: number;
+  /** MTF_TAPE Media Sequence Number (uint16 at 60): the medium's place in its family (1 on disk). */
+  readonly mediaSequenceNumber?: number;
+  /**
+   * SQL Server's media-set GUID, hex, from the `RAID` descriptor that follows the TAPE block's
+   * strings (16 bytes at RAID + 22: in both fixtures they have the version-4 and RFC 4122 variant bits of a random .NET GUID at bytes 7 and 8). [INFERENCE] Read from real SQL Server 2016 backups (two
+   * independent backups carry different values); that all stripes of one BACKUP … TO DISK=…, DISK=…
+   * carry the same value is not yet confirmed on a striped sample.
+   */
+  readonly mediaSetId?: string;
 }
 
 const TAPE_FIELDS_END = 94;
@@ -48,6 +59,13 @@ function readTapeString(b: Buffer, addressOffset: number, stringType: number): s
   return text.replace(/\0+$/, "");
 }
 
+/** The 16 bytes at RAID + 22 of SQL Server's RAID descriptor (searched in the first 1 KiB), as hex. */
+function readMediaSetId(b: Buffer): string | undefined {
+  const at = b.subarray(0, Math.min(b.length, 1024)).indexOf("RAID", TAPE_FIELDS_END, "latin1");
+  if (at < 0 || at + 38 > b.length) return undefined;
+  return b.subarray(at + 22, at + 38).toString("hex");
+}
+
 /** Checks whether `head` (the first bytes of a decrypted object) looks like a SQL Server backup. */
 export function checkBackupHeader(head: Uint8Array): BackupHeaderCheck {
   const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
@@ -73,12 +91,16 @@ export function checkBackupHeader(head: Uint8Array): BackupHeaderCheck {
   const formatLogicalBlockSize = b.readUInt16LE(84);
   const mtfMajorVersion = b.readUInt8(93);
   const softwareName = readTapeString(b, 80, stringType);
+  const mediaSetId = readMediaSetId(b);
   const details = {
     checksumValid,
     softwareVendorId,
     formatLogicalBlockSize,
     mtfMajorVersion,
+    mediaFamilyId: b.readUInt32LE(52),
+    mediaSequenceNumber: b.readUInt16LE(60),
     ...(softwareName === undefined ? {} : { softwareName }),
+    ...(mediaSetId === undefined ? {} : { mediaSetId }),
   };
   /* Precondition: the TAPE block's header checksum is valid. */
   if (!checksumValid) {

@@ -13,7 +13,11 @@ export interface RestoreSqlInput {
   /** Key ARN (already resolved). */
   readonly kmsKeyArn: string;
   readonly dbName: string;
-  /** Files in a striped set; omitted for a single file. */
+  /**
+   * Files in a striped set; omitted for a single file. `rds_restore_database` has no file-count
+   * parameter (`@number_of_files` belongs to `rds_backup_database`): RDS restores every object the
+   * wildcard matches, so the count goes into a comment above the call, for the reader to check.
+   */
   readonly numberOfFiles?: number;
 }
 
@@ -42,11 +46,14 @@ export function restoreSql(input: RestoreSqlInput): string {
     `@restore_db_name=${sqlString(input.dbName)}`,
     `@s3_arn_to_restore_from=${sqlString(`arn:aws:s3:::${input.bucket}/${input.key}`)}`,
     `@kms_master_key_arn=${sqlString(input.kmsKeyArn)}`,
-    ...(input.numberOfFiles !== undefined && input.numberOfFiles > 1
-      ? [`@number_of_files=${input.numberOfFiles}`]
-      : []),
   ];
+  const set = input.numberOfFiles !== undefined && input.numberOfFiles > 1;
   return [
+    ...(set
+      ? [
+          `-- striped backup set: ${input.numberOfFiles} files match arn:aws:s3:::${input.bucket}/${input.key} (RDS restores every object under that prefix)`,
+        ]
+      : []),
     `exec msdb.dbo.rds_restore_database ${params.join(", ")};`,
     `exec msdb.dbo.rds_task_status @db_name=${sqlString(input.dbName)};`,
   ].join("\n");

@@ -8,11 +8,19 @@ import {
   DescribeKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  GetKeyPolicyCommand,
   ReEncryptCommand,
 } from "@aws-sdk/client-kms";
 import { AbortError, ErrorCodes, KeyringError } from "../errors.js";
 
-export { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, ReEncryptCommand };
+export {
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GetKeyPolicyCommand,
+  ReEncryptCommand,
+};
 
 /** The part of a KMS client s3-cse needs. `KMSClient` from `@aws-sdk/client-kms` satisfies it. */
 export interface KmsClientLike {

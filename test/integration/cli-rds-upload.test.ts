@@ -87,12 +87,14 @@ describe("restore T-SQL after upload --format rds", () => {
     );
   });
 
-  it("the default name is the sanitised base name; a set uses @number_of_files", () => {
+  it("the default name is the sanitised base name; a set uses the wildcard and names its file count in a comment", () => {
     expect(defaultDbName("/x/y/Full-Backup.2026.bak")).toBe("Full_Backup_2026");
     expect(defaultDbName("1.bak")).toBe("db_1");
-    expect(
-      restoreSql({ bucket: "b", key: "p/n*", kmsKeyArn: "arn", dbName: "d", numberOfFiles: 3 }),
-    ).toContain("@kms_master_key_arn='arn', @number_of_files=3;");
+    expect(restoreSql({ bucket: "b", key: "p/n*", kmsKeyArn: "arn", dbName: "d", numberOfFiles: 3 })).toBe(
+      "-- striped backup set: 3 files match arn:aws:s3:::b/p/n* (RDS restores every object under that prefix)\n" +
+        "exec msdb.dbo.rds_restore_database @restore_db_name='d', @s3_arn_to_restore_from='arn:aws:s3:::b/p/n*', @kms_master_key_arn='arn';\n" +
+        "exec msdb.dbo.rds_task_status @db_name='d';",
+    );
   });
 });
 

@@ -1,17 +1,20 @@
 import { access } from "node:fs/promises";
 import type { Command } from "commander";
+import { createPreflightClients } from "../../aws/clients.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../../codec/metadata-keys.js";
 import { UsageError } from "../../errors.js";
 import { defaultDbName, restoreSql } from "../../inspect/rds-restore-sql.js";
+import { type BackupSetResult, checkBackupSet } from "../../inspect/rds-set.js";
+import { checkRdsSide, type RdsSideResult } from "../../inspect/rds-side/check-rds-side.js";
 import { type VerifyResult, verifyObject } from "../../inspect/verify-object.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { listObjectKeys } from "../../transfer/bucket-location.js";
-import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
+import { addCommonOptions, awsSettingsFor, type CommonOptions, clientsFor } from "../common-options.js";
 import { ExitCode } from "../exit-codes.js";
 import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
-import { formatVerifyResult } from "../verify-report.js";
+import { formatBackupSet, formatRdsSide, formatVerifyResult } from "../verify-report.js";
 
 interface VerifyOptions extends CommonOptions {
   rds?: boolean;
@@ -20,18 +23,30 @@ interface VerifyOptions extends CommonOptions {
   compare?: string;
   context?: string[];
   dbName?: string;
+  dbInstance?: string;
 }
 
-/** The restore T-SQL for an object that passed every --rds check (key ARN as DescribeKey returned it). */
+/**
+ * The restore T-SQL when every check passed (key ARN as DescribeKey returned it); for an RDS
+ * wildcard the wildcard itself, with the number of files.
+ */
 function restoreSqlFor(
-  result: VerifyResult,
+  results: readonly VerifyResult[],
+  ok: boolean,
   bucket: string,
   key: string,
-  dbName?: string,
+  dbName: string | undefined,
+  numberOfFiles?: number,
 ): string | undefined {
-  const keyArn = result.rds?.key?.keyArn;
-  if (!result.ok || keyArn === undefined) return undefined;
-  return restoreSql({ bucket, key, kmsKeyArn: keyArn, dbName: dbName ?? defaultDbName(key) });
+  const keyArn = results[0]?.rds?.key?.keyArn;
+  if (!ok || keyArn === undefined) return undefined;
+  return restoreSql({
+    bucket,
+    key,
+    kmsKeyArn: keyArn,
+    dbName: dbName ?? defaultDbName(key.replace(/[*\-_.]+$/, "")),
+    ...(numberOfFiles !== undefined ? { numberOfFiles } : {}),
+  });
 }
 
 /** Object keys to verify under a prefix: instruction files belong to their object and are skipped. */
@@ -45,14 +60,23 @@ export function targetsUnderPrefix(keys: readonly string[]): string[] {
   });
 }
 
-async function checkOptions(opts: VerifyOptions, isPrefix: boolean): Promise<void> {
+async function checkOptions(opts: VerifyOptions, isPrefix: boolean, wildcard: boolean): Promise<void> {
   /* Precondition: --rds names the key RDS will use (--kms-key-id). */
   if (opts.rds && !opts.kmsKeyId) {
     throw new UsageError("--rds needs --kms-key-id <key ARN> (the key you will pass as @kms_master_key_arn)");
   }
+  /* Precondition: --db-instance comes with --rds. */
+  if (opts.dbInstance !== undefined && !opts.rds)
+    throw new UsageError("--db-instance needs --rds --kms-key-id <key ARN>");
+  /* Precondition: --db-instance checks one object or one RDS wildcard, not a prefix. */
+  if (opts.dbInstance !== undefined && isPrefix && !wildcard)
+    throw new UsageError(
+      "--db-instance needs one object (s3://bucket/key) or an RDS wildcard (s3://bucket/prefix/name*), not a prefix",
+    );
   if (opts.compare !== undefined) {
     /* Precondition: --compare names one object, not a prefix. */
-    if (isPrefix) throw new UsageError("--compare needs a single object (s3://bucket/key), not a prefix");
+    if (isPrefix || wildcard)
+      throw new UsageError("--compare needs a single object (s3://bucket/key), not a prefix");
     try {
       await access(opts.compare);
     } catch {
@@ -69,11 +93,18 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       .description(
         "check an object's encryption (client-side V1/V2/V3 and server-side), its metadata, and optionally RDS readiness and a full decrypt",
       )
-      .argument("<s3url>", "s3://bucket/key, or s3://bucket/prefix/ for every object under the prefix")
+      .argument(
+        "<s3url>",
+        "s3://bucket/key; s3://bucket/prefix/ for every object under the prefix; s3://bucket/prefix/name* for an RDS striped backup set (quote it)",
+      )
       .option("--rds", "check the object will restore with rds_restore_database (needs --kms-key-id)")
       .option(
         "--kms-key-id <id>",
         "the KMS key (ARN) RDS will be given as @kms_master_key_arn; also used by --deep",
+      )
+      .option(
+        "--db-instance <id>",
+        "with --rds: also check the RDS side (instance, option group, restore role, key and bucket policies; read-only calls)",
       )
       .option(
         "--db-name <name>",
@@ -94,6 +125,8 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       "after",
       examplesHelp([
         "s3-cse verify s3://my-backups/sales/SalesDb.bak --rds --kms-key-id arn:aws:kms:us-east-1:111122223333:key/…",
+        "s3-cse verify s3://my-backups/sales/SalesDb.bak --rds --kms-key-id arn:aws:kms:…:key/… --db-instance sales-prod",
+        "s3-cse verify 's3://my-backups/sales/SalesDb*' --rds --kms-key-id arn:aws:kms:…:key/… --deep",
         "s3-cse verify s3://my-backups/sales/SalesDb.bak --deep --compare SalesDb.bak --allow-legacy",
         "s3-cse verify s3://my-backups/sales/ --json",
       ]),
@@ -101,56 +134,126 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
     .action(async (s3url: string, opts: VerifyOptions) => {
       const location = parseS3Url(s3url, { allowPrefix: true });
       const encryptionContext = parsePairs(opts.context, "--context");
+      const wildcard = location.key.endsWith("*");
+      /* Precondition: an RDS wildcard has one '*', at the end. */
+      if (location.key.slice(0, -1).includes("*"))
+        throw new UsageError(
+          `"${s3url}": RDS restores a set with one trailing '*' (s3://bucket/prefix/name*), not a '*' inside the key`,
+        );
       const isPrefix = location.key === "" || location.key.endsWith("/");
-      await checkOptions(opts, isPrefix);
+      await checkOptions(opts, isPrefix, wildcard);
       const clients = clientsFor(opts, io.env, io.stderr);
       try {
-        const keys = isPrefix
-          ? targetsUnderPrefix(
-              (
-                await listObjectKeys({
-                  s3: clients.s3,
-                  bucket: location.bucket,
-                  prefix: location.key,
-                  signal: io.signal,
-                })
-              ).map((o) => o.key),
-            )
-          : [location.key];
-        if (keys.length === 0) {
+        const prefix = wildcard ? location.key.slice(0, -1) : location.key;
+        const listed =
+          isPrefix || wildcard
+            ? (await listObjectKeys({ s3: clients.s3, bucket: location.bucket, prefix, signal: io.signal }))
+                .map((o) => o.key)
+                .filter((k) => !k.endsWith("/"))
+            : [location.key];
+        const keys = isPrefix || wildcard ? targetsUnderPrefix(listed) : listed;
+        if (keys.length === 0 && !wildcard) {
           const message = `no objects under s3://${location.bucket}/${location.key}`;
           if (opts.json) writeJson(io, { target: s3url, ok: false, error: { code: "NO_OBJECTS", message } });
           writeLine(io.stderr, `s3-cse: ${message}`);
           setExit(ExitCode.FAILURE);
           return;
         }
-        let allOk = true;
-        for (const key of keys) {
-          const result: VerifyResult = await verifyObject({
-            s3: clients.s3,
-            kms: clients.kms,
-            bucket: location.bucket,
-            key,
-            ...(opts.rds && opts.kmsKeyId ? { rds: { kmsKeyId: opts.kmsKeyId } } : {}),
-            ...(opts.deep ? { deep: true } : {}),
-            ...(opts.compare !== undefined ? { compareFile: opts.compare } : {}),
-            encryptionContext,
-            ...(opts.kmsKeyId
-              ? { keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }) }
-              : {}),
-            signal: io.signal,
-          });
-          allOk &&= result.ok;
-          const sql = opts.rds ? restoreSqlFor(result, location.bucket, key, opts.dbName) : undefined;
-          if (opts.json) writeJson(io, sql === undefined ? result : { ...result, restoreSql: sql });
-          else {
-            io.stdout.write(formatVerifyResult(result));
-            if (sql !== undefined) writeLine(io.stdout, `restore on RDS for SQL Server with:\n${sql}`);
-          }
-        }
-        setExit(allOk ? ExitCode.OK : ExitCode.FAILURE);
+        const results: VerifyResult[] = [];
+        for (const key of keys)
+          results.push(
+            await verifyObject({
+              s3: clients.s3,
+              kms: clients.kms,
+              bucket: location.bucket,
+              key,
+              ...(opts.rds && opts.kmsKeyId ? { rds: { kmsKeyId: opts.kmsKeyId } } : {}),
+              ...(opts.deep ? { deep: true } : {}),
+              ...(opts.compare !== undefined ? { compareFile: opts.compare } : {}),
+              encryptionContext,
+              ...(opts.kmsKeyId
+                ? { keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }) }
+                : {}),
+              signal: io.signal,
+            }),
+          );
+        const set = wildcard
+          ? checkBackupSet({ bucket: location.bucket, pattern: location.key, listedKeys: listed, results })
+          : undefined;
+        const rdsSide =
+          opts.dbInstance !== undefined && opts.kmsKeyId
+            ? await runRdsSide(io, opts, clients, location.bucket, keys, opts.dbInstance, opts.kmsKeyId)
+            : undefined;
+        const ok = results.every((r) => r.ok) && (set?.ok ?? true) && (rdsSide?.ok ?? true);
+        const sql = opts.rds
+          ? restoreSqlFor(
+              results,
+              ok && keys.length > 0,
+              location.bucket,
+              wildcard || !isPrefix ? location.key : (keys[0] ?? ""),
+              opts.dbName,
+              set?.numberOfFiles,
+            )
+          : undefined;
+        report(io, opts, { s3url, results, set, rdsSide, sql, ok, wildcard, isPrefix });
+        setExit(ok ? ExitCode.OK : ExitCode.FAILURE);
       } finally {
         clients.destroy();
       }
     });
+}
+
+async function runRdsSide(
+  io: CliIo,
+  opts: VerifyOptions,
+  clients: ReturnType<typeof clientsFor>,
+  bucket: string,
+  keys: string[],
+  dbInstanceId: string,
+  kmsKeyId: string,
+): Promise<RdsSideResult> {
+  const side = await createPreflightClients(awsSettingsFor(opts, io.stderr), io.env);
+  try {
+    return await checkRdsSide({
+      rds: side.rds,
+      iam: side.iam,
+      kms: clients.kms,
+      s3: clients.s3,
+      dbInstanceId,
+      bucket,
+      keys,
+      kmsKeyId,
+      signal: io.signal,
+    });
+  } finally {
+    side.destroy();
+  }
+}
+
+interface Report {
+  s3url: string;
+  results: VerifyResult[];
+  set: BackupSetResult | undefined;
+  rdsSide: RdsSideResult | undefined;
+  sql: string | undefined;
+  ok: boolean;
+  wildcard: boolean;
+  isPrefix: boolean;
+}
+
+function report(io: CliIo, opts: VerifyOptions, r: Report): void {
+  const extra = {
+    ...(r.rdsSide ? { rdsSide: r.rdsSide } : {}),
+    ...(r.sql !== undefined ? { restoreSql: r.sql } : {}),
+  };
+  if (opts.json) {
+    if (r.wildcard) writeJson(io, { target: r.s3url, ok: r.ok, set: r.set, objects: r.results, ...extra });
+    else if (r.isPrefix) for (const result of r.results) writeJson(io, result);
+    else writeJson(io, { ...r.results[0], ok: r.ok, ...extra });
+    return;
+  }
+  for (const result of r.results) io.stdout.write(formatVerifyResult(result));
+  if (r.set) io.stdout.write(formatBackupSet(r.set));
+  if (r.rdsSide && opts.dbInstance) io.stdout.write(formatRdsSide(r.rdsSide, opts.dbInstance));
+  if (r.sql !== undefined) writeLine(io.stdout, `restore on RDS for SQL Server with:\n${r.sql}`);
 }

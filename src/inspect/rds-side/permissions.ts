@@ -1,0 +1,380 @@
+/**
+ * What the restore role may do, evaluated on its real policies: RDS may assume it (trust policy,
+ * with any aws:SourceArn / aws:SourceAccount condition), and it may read the bucket and the
+ * objects and use the key (restore), and write the objects and make data keys (backup, reported
+ * separately, as warnings). Each failure names the RDS error it causes and the statement to add.
+ */
+import { type Finding, type FindingCode, FindingCodes, finding, type Severity } from "../findings.js";
+import {
+  type Decision,
+  type DecisionInput,
+  decide,
+  PolicyEvaluationError,
+  rootDelegationPolicy,
+} from "./evaluate.js";
+import { kmsNotAuthorized, RdsSideErrors } from "./rds-errors.js";
+import type { NamedPolicy, RolePolicies } from "./role.js";
+import type { IamSimulate } from "./sdk.js";
+
+export const S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"] as const;
+export const S3_RESTORE_ACTIONS = ["s3:GetObject", "s3:GetObjectAttributes"] as const;
+export const S3_BACKUP_ACTIONS = [
+  "s3:PutObject",
+  "s3:ListMultipartUploadParts",
+  "s3:AbortMultipartUpload",
+] as const;
+export const KMS_RESTORE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"] as const;
+export const KMS_BACKUP_ACTIONS = ["kms:GenerateDataKey", "kms:Encrypt"] as const;
+
+export interface PermissionInput {
+  readonly sim: IamSimulate;
+  readonly role: RolePolicies;
+  readonly bucket: string;
+  readonly keys: readonly string[];
+  readonly keyArn?: string;
+  /** undefined: could not be read (then the KMS checks are not made). null: none. */
+  readonly keyPolicy: unknown | undefined;
+  /** undefined: could not be read (then the S3 checks are not made). null: no bucket policy. */
+  readonly bucketPolicy: unknown | null | undefined;
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+
+function roleContext(role: RolePolicies): Record<string, string> {
+  return {
+    "aws:SecureTransport": "true",
+    "aws:PrincipalArn": role.roleArn,
+    "aws:PrincipalAccount": role.account,
+  };
+}
+
+function notEvaluated(what: string, err: unknown): Finding {
+  return finding(
+    FindingCodes.RDS_NOT_CHECKED,
+    "warning",
+    `${what} not checked: ${err instanceof Error ? err.message : String(err)}`,
+    { fix: "check this by hand (IAM policy simulator)" },
+  );
+}
+
+/** The trust policy lets rds.amazonaws.com assume the role, for this instance (or its option group). */
+export async function checkTrust(
+  sim: IamSimulate,
+  role: RolePolicies,
+  instance: { arn?: string; account?: string; optionGroupArn?: string },
+  out: Finding[],
+  passed: string[],
+): Promise<void> {
+  const account = instance.account ?? role.account;
+  const sources = [instance.arn, instance.optionGroupArn].filter((a): a is string => a !== undefined);
+  let allowed = false;
+  try {
+    for (const sourceArn of sources.length > 0 ? sources : [undefined]) {
+      const r = await decide(sim, {
+        principal: "rds.amazonaws.com",
+        action: "sts:AssumeRole",
+        resource: role.roleArn,
+        resourceAccount: role.account,
+        identityPolicies: [],
+        resourcePolicy: role.trustPolicy ?? { Version: "2012-10-17", Statement: [] },
+        context: { "aws:SourceAccount": account, ...(sourceArn ? { "aws:SourceArn": sourceArn } : {}) },
+      });
+      if (r.decision === "Allowed") allowed = true;
+    }
+  } catch (err) {
+    if (!(err instanceof PolicyEvaluationError)) throw err;
+    out.push(notEvaluated(`trust policy of role ${role.roleName}:`, err));
+    return;
+  }
+  /* Precondition: the role's trust policy lets rds.amazonaws.com assume it for this DB instance. */
+  if (!allowed) {
+    const statement = {
+      Effect: "Allow",
+      Principal: { Service: "rds.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": account },
+        ...(instance.arn ? { ArnLike: { "aws:SourceArn": instance.arn } } : {}),
+      },
+    };
+    out.push(
+      finding(
+        FindingCodes.RDS_ROLE_TRUST,
+        "error",
+        `the trust policy of role ${role.roleName} does not let rds.amazonaws.com assume it${instance.arn ? ` for ${instance.arn}` : ""} (aws:SourceAccount ${account})`,
+        {
+          rdsError: RdsSideErrors.ACCESS_DENIED,
+          fix: `add this statement to the role's trust policy (aws iam update-assume-role-policy --role-name ${role.roleName} --policy-document file://trust.json): ${json(statement)}`,
+        },
+      ),
+    );
+  } else passed.push(`rds.amazonaws.com may assume role ${role.roleName}`);
+}
+
+interface Group {
+  readonly purpose: "restore" | "backup";
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+type Outcome = {
+  action: string;
+  resource: string;
+  result: Decision;
+  resourceDeny: string[];
+  keyPolicyGap?: boolean;
+};
+
+async function s3Outcomes(
+  input: PermissionInput,
+  group: Group,
+  identity: readonly NamedPolicy[],
+): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  for (const resource of group.resources)
+    for (const action of group.actions) {
+      const base: DecisionInput = {
+        principal: input.role.roleArn,
+        action,
+        resource,
+        resourceAccount: input.role.account,
+        identityPolicies: identity,
+        ...(input.role.boundary ? { boundary: input.role.boundary } : {}),
+        context: roleContext(input.role),
+      };
+      const r = await decide(input.sim, {
+        ...base,
+        ...(input.bucketPolicy ? { resourcePolicy: input.bucketPolicy } : {}),
+      });
+      if (r.decision !== "Allowed")
+        out.push({ action, resource, result: r.decision, resourceDeny: r.resourceDenyStatements });
+    }
+  return out;
+}
+
+function s3Finding(
+  input: PermissionInput,
+  code: FindingCode,
+  severity: Severity,
+  group: Group,
+  bad: Outcome[],
+): Finding[] {
+  const findings: Finding[] = [];
+  const denied = bad.filter((o) => o.resourceDeny.length > 0);
+  /* Precondition: no explicit Deny in the bucket policy blocks the role. */
+  if (denied.length > 0) {
+    const sids = [...new Set(denied.flatMap((o) => o.resourceDeny))];
+    findings.push(
+      finding(
+        FindingCodes.RDS_BUCKET_POLICY_DENY,
+        severity,
+        `the bucket policy of ${input.bucket} explicitly denies role ${input.role.roleName} ${[...new Set(denied.map((o) => o.action))].join(", ")} (${group.purpose}; statement ${sids.join(", ")})`,
+        {
+          rdsError: RdsSideErrors.ACCESS_DENIED,
+          fix: `change Deny statement ${sids.join(", ")} of the bucket policy (aws s3api get-bucket-policy --bucket ${input.bucket}) so it does not match ${input.role.roleArn}, e.g. add "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "${input.role.roleArn}"}}`,
+        },
+      ),
+    );
+  }
+  const missing = bad.filter((o) => o.resourceDeny.length === 0);
+  if (missing.length > 0) {
+    const actions = [...new Set(missing.map((o) => o.action))];
+    const resources = [...new Set(missing.map((o) => o.resource))];
+    const explicit = missing.some((o) => o.result === "ExplicitlyDenied");
+    const statementResource = group.resources[0]?.includes("/")
+      ? `arn:aws:s3:::${input.bucket}/*`
+      : `arn:aws:s3:::${input.bucket}`;
+    findings.push(
+      finding(
+        code,
+        severity,
+        `role ${input.role.roleName} is ${explicit ? "explicitly denied" : "not allowed"} ${actions.join(", ")} on ${resources.join(", ")} (${group.purpose})`,
+        {
+          rdsError: RdsSideErrors.ACCESS_DENIED,
+          fix: explicit
+            ? `remove the Deny for ${actions.join(", ")} from the role's policies`
+            : `add this statement to a policy of role ${input.role.roleName} (aws iam put-role-policy --role-name ${input.role.roleName} --policy-name rds-native-backup-restore --policy-document file://policy.json): ${json({ Effect: "Allow", Action: actions, Resource: statementResource })}`,
+        },
+      ),
+    );
+  }
+  return findings;
+}
+
+async function kmsOutcomes(
+  input: PermissionInput,
+  keyArn: string,
+  group: Group,
+  identity: readonly NamedPolicy[],
+) {
+  const out: Outcome[] = [];
+  const keyAccount = keyArn.split(":")[4] ?? input.role.account;
+  for (const action of group.actions) {
+    const base: DecisionInput = {
+      principal: input.role.roleArn,
+      action,
+      resource: keyArn,
+      resourceAccount: keyAccount,
+      identityPolicies: identity,
+      ...(input.role.boundary ? { boundary: input.role.boundary } : {}),
+      context: roleContext(input.role),
+    };
+    const r = await decide(input.sim, { ...base, resourcePolicy: input.keyPolicy });
+    if (r.decision === "Allowed") continue;
+    // Would the role's own policies allow it if the key policy delegated to the account?
+    const delegated =
+      r.decision === "ImplicitlyDenied"
+        ? (await decide(input.sim, { ...base, resourcePolicy: rootDelegationPolicy(keyAccount) })).decision
+        : r.decision;
+    out.push({
+      action,
+      resource: keyArn,
+      result: r.decision,
+      resourceDeny: r.resourceDenyStatements,
+      keyPolicyGap: r.decision === "ImplicitlyDenied" && delegated === "Allowed",
+    });
+  }
+  return out;
+}
+
+function keyUserStatement(roleArn: string, actions: readonly string[]) {
+  return {
+    Sid: "AllowRdsBackupRestoreRole",
+    Effect: "Allow",
+    Principal: { AWS: roleArn },
+    Action: actions,
+    Resource: "*",
+  };
+}
+
+function kmsFindings(
+  input: PermissionInput,
+  keyArn: string,
+  code: FindingCode,
+  severity: Severity,
+  group: Group,
+  bad: Outcome[],
+): Finding[] {
+  const findings: Finding[] = [];
+  const rdsError = kmsNotAuthorized(input.role.roleArn, bad[0]?.action ?? group.actions[0]!, keyArn);
+  const denied = bad.filter((o) => o.resourceDeny.length > 0);
+  /* Precondition: no explicit Deny in the key policy blocks the role. */
+  if (denied.length > 0) {
+    const sids = [...new Set(denied.flatMap((o) => o.resourceDeny))];
+    findings.push(
+      finding(
+        FindingCodes.RDS_KEY_POLICY_DENY,
+        severity,
+        `the key policy of ${keyArn} explicitly denies role ${input.role.roleName} ${denied.map((o) => o.action).join(", ")} (${group.purpose}; statement ${sids.join(", ")})`,
+        {
+          rdsError,
+          fix: `change Deny statement ${sids.join(", ")} of the key policy (aws kms get-key-policy --key-id ${keyArn} --policy-name default) so it does not match ${input.role.roleArn}, then aws kms put-key-policy`,
+        },
+      ),
+    );
+  }
+  const gap = bad.filter((o) => o.keyPolicyGap);
+  /* Precondition: the key policy lets the role use the key (directly, or by delegating to the account). */
+  if (gap.length > 0)
+    findings.push(
+      finding(
+        FindingCodes.RDS_KEY_POLICY_NO_ROLE,
+        severity,
+        `the key policy of ${keyArn} neither names role ${input.role.roleName} nor delegates to account ${input.role.account} (root), so the role's IAM policies do not count: ${gap.map((o) => o.action).join(", ")} refused (${group.purpose})`,
+        {
+          rdsError,
+          fix: `add this statement to the key policy (aws kms get-key-policy --key-id ${keyArn} --policy-name default > kp.json; edit; aws kms put-key-policy --key-id ${keyArn} --policy-name default --policy file://kp.json): ${json(
+            keyUserStatement(
+              input.role.roleArn,
+              gap.map((o) => o.action),
+            ),
+          )}`,
+        },
+      ),
+    );
+  const missing = bad.filter((o) => o.resourceDeny.length === 0 && !o.keyPolicyGap);
+  if (missing.length > 0) {
+    const actions = missing.map((o) => o.action);
+    const explicit = missing.some((o) => o.result === "ExplicitlyDenied");
+    findings.push(
+      finding(
+        code,
+        severity,
+        `role ${input.role.roleName} is ${explicit ? "explicitly denied" : "not allowed"} ${actions.join(", ")} on ${keyArn} (${group.purpose})`,
+        {
+          rdsError: kmsNotAuthorized(input.role.roleArn, actions[0]!, keyArn),
+          fix: explicit
+            ? `remove the Deny for ${actions.join(", ")} from the role's policies`
+            : `add this statement to a policy of role ${input.role.roleName} (aws iam put-role-policy --role-name ${input.role.roleName} --policy-name rds-native-backup-restore-kms --policy-document file://policy.json): ${json({ Effect: "Allow", Action: actions, Resource: keyArn })}; or add the role to the key policy: ${json(keyUserStatement(input.role.roleArn, actions))}`,
+        },
+      ),
+    );
+  }
+  return findings;
+}
+
+const S3_GROUPS = (input: PermissionInput) => {
+  const objects = input.keys.map((k) => `arn:aws:s3:::${input.bucket}/${k}`);
+  return [
+    {
+      code: FindingCodes.RDS_ROLE_S3_BUCKET,
+      severity: "error" as const,
+      group: {
+        purpose: "restore" as const,
+        actions: S3_BUCKET_ACTIONS,
+        resources: [`arn:aws:s3:::${input.bucket}`],
+      },
+    },
+    {
+      code: FindingCodes.RDS_ROLE_S3_RESTORE,
+      severity: "error" as const,
+      group: { purpose: "restore" as const, actions: S3_RESTORE_ACTIONS, resources: objects },
+    },
+    {
+      code: FindingCodes.RDS_ROLE_S3_BACKUP,
+      severity: "warning" as const,
+      group: { purpose: "backup" as const, actions: S3_BACKUP_ACTIONS, resources: objects },
+    },
+  ];
+};
+
+const KMS_GROUPS = [
+  {
+    code: FindingCodes.RDS_ROLE_KMS_RESTORE,
+    severity: "error" as const,
+    group: { purpose: "restore" as const, actions: KMS_RESTORE_ACTIONS, resources: [] },
+  },
+  {
+    code: FindingCodes.RDS_ROLE_KMS_BACKUP,
+    severity: "warning" as const,
+    group: { purpose: "backup" as const, actions: KMS_BACKUP_ACTIONS, resources: [] },
+  },
+];
+
+/** Evaluates every S3 and KMS action of restore and backup; adds findings and passed checks. */
+export async function checkRolePermissions(
+  input: PermissionInput,
+  out: Finding[],
+  passed: string[],
+): Promise<void> {
+  const identity = input.role.identityPolicies;
+  if (!identity || !input.role.boundary) return; // the "not checked" findings were added when reading
+  try {
+    if (input.bucketPolicy !== undefined)
+      for (const g of S3_GROUPS(input)) {
+        const bad = await s3Outcomes(input, g.group, identity);
+        if (bad.length === 0) passed.push(`role may ${g.group.actions.join(", ")} (${g.group.purpose})`);
+        out.push(...s3Finding(input, g.code, g.severity, g.group, bad));
+      }
+    if (input.keyArn && input.keyPolicy !== undefined)
+      for (const g of KMS_GROUPS) {
+        const bad = await kmsOutcomes(input, input.keyArn, g.group, identity);
+        if (bad.length === 0)
+          passed.push(`role may ${g.group.actions.join(", ")} on the key (${g.group.purpose})`);
+        out.push(...kmsFindings(input, input.keyArn, g.code, g.severity, g.group, bad));
+      }
+  } catch (err) {
+    if (!(err instanceof PolicyEvaluationError)) throw err;
+    out.push(notEvaluated(`permissions of role ${input.role.roleName}:`, err));
+  }
+}

@@ -55,7 +55,7 @@ describe("the npm package (what `npm install -g` gets)", () => {
 
   it("a git install builds dist/ (prepare runs the build) and files lists LICENSE", () => {
     const pkg = JSON.parse(readFileSync("package.json", "utf8"));
-    expect(pkg.scripts.prepare).toBe("tsup");
+    expect(pkg.scripts.prepare).toBe("tsup --silent");
     expect(pkg.files).toEqual(expect.arrayContaining(["dist", "LICENSE", "CHANGELOG.md", "README.md"]));
     expect(pkg.bin["s3-cse"]).toBe(`./${BUILT_CLI}`);
   });

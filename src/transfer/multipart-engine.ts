@@ -6,6 +6,8 @@ import { withPayloadSigning } from "./unsigned-payload.js";
 export interface CompletedPart {
   readonly PartNumber: number;
   readonly ETag: string;
+  /** The part's CRC32 as sent (CompleteMultipartUpload must repeat it when the upload names CRC32). */
+  readonly ChecksumCRC32?: string;
 }
 
 export interface UploadPartsOptions {
@@ -85,7 +87,11 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
             ),
           );
         }
-        done.push({ PartNumber: part.partNumber, ETag: out.ETag });
+        done.push({
+          PartNumber: part.partNumber,
+          ETag: out.ETag,
+          ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
+        });
         options.onPartDone?.(part);
         part.release();
       } catch (err) {

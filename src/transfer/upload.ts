@@ -147,7 +147,7 @@ export async function encryptAndUpload(options: EncryptAndUploadOptions): Promis
     throwIfAborted(signal);
     const out = await completeMultipartUpload(
       s3,
-      { bucket, key, uploadId },
+      { bucket, key, uploadId, checksumAlgorithm: options.objectParams?.ChecksumAlgorithm },
       completed,
       completionSignal(placed, signal),
     );

@@ -27,7 +27,8 @@ export function formatEta(t: unknown): string {
 
 /**
  * Bytes per second over the last `window` samples (so a stall shows as a falling rate, not as the
- * average since the start). With one sample, the average since `startedAt`.
+ * average since the start). With one sample, the average since `startedAt`. Samples closer than
+ * `minIntervalMs` replace the newest one, so a download's per-chunk updates still span seconds.
  */
 export class RateMeter {
   private readonly samples: { t: number; bytes: number }[] = [];
@@ -35,9 +36,12 @@ export class RateMeter {
   constructor(
     private readonly startedAt: number,
     private readonly window = 20,
+    private readonly minIntervalMs = 200,
   ) {}
 
   add(t: number, bytes: number): void {
+    const prev = this.samples.at(-2);
+    if (prev && t - prev.t < this.minIntervalMs) this.samples.pop();
     this.samples.push({ t, bytes });
     if (this.samples.length > this.window) this.samples.shift();
   }

@@ -154,4 +154,12 @@ describe("progress formatting", () => {
     m.add(4000, 300); // stalled: the window is 2000..4000
     expect(m.bytesPerSecond()).toBe(50);
   });
+
+  it("RateMeter: updates closer than the minimum interval replace the newest sample", () => {
+    const m = new RateMeter(0, 3, 200);
+    m.add(1000, 100);
+    m.add(2000, 200);
+    for (let t = 2010; t <= 2100; t += 10) m.add(t, 200 + (t - 2000)); // per-chunk updates
+    expect(m.bytesPerSecond()).toBeCloseTo((300 - 100) / 1.1, 6);
+  });
 });

@@ -14,7 +14,7 @@ let failed = false;
 if (!args.length) {
   for (const [name, bin, binArgs] of [
     ["typecheck", "tsc", ["--noEmit", "-p", "."]],
-    ["lint", "biome", ["check", "src", "test", "scripts"]],
+    ["lint", "biome", ["check", "src", "test", "scripts", "examples"]],
     ["layers", "depcruise", ["src", "--config", ".dependency-cruiser.cjs"]],
     ["build", "tsup", []],
   ]) {

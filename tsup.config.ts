@@ -2,9 +2,9 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    // vitest.ts is the `s3-cse/vitest` subpath export; vitest itself comes from the test project.
-    entry: { index: "src/index.ts", vitest: "src/vitest.ts" },
-    external: ["vitest"],
+    // vitest.ts and jest.ts are the `s3-cse/vitest` and `s3-cse/jest` subpath exports; the runners come from the test project.
+    entry: { index: "src/index.ts", vitest: "src/vitest.ts", jest: "src/jest.ts" },
+    external: ["vitest", "jest", "@jest/globals"],
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

@@ -14,7 +14,7 @@ let failed = false;
 if (!args.length) {
   for (const [name, bin, binArgs] of [
     ["typecheck", "tsc", ["--noEmit", "-p", "."]],
-    ["lint", "biome", ["check", "src", "test", "scripts"]],
+    ["lint", "biome", ["check", "src", "test", "scripts", "examples"]],
     ["layers", "depcruise", ["src", "--config", ".dependency-cruiser.cjs"]],
     ["build", "tsup", []],
     // The public API report (etc/s3-cse.api.md) must match the build: a change to the API

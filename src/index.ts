@@ -87,6 +87,14 @@ export {
   type RdsKmsCheck,
   type RdsKmsCheckInput,
 } from "./inspect/rds-kms.js";
+export { type RestoreSqlInput, restoreSql } from "./inspect/rds-restore-sql.js";
+export {
+  checkRdsSide,
+  type RdsSideCheckInput,
+  type RdsSideResult,
+} from "./inspect/rds-side/check-rds-side.js";
+export type { InstanceFacts } from "./inspect/rds-side/instance.js";
+export type { SendClient } from "./inspect/rds-side/reads.js";
 export type { ServerSideDetails, ServerSideKind } from "./inspect/server-side.js";
 export { type VerifyObjectOptions, type VerifyResult, verifyObject } from "./inspect/verify-object.js";
 // Keyrings and read/write policies.

@@ -152,7 +152,7 @@ export async function uploadEncryptedFile(o: UploadEncryptedOptions): Promise<Up
       assertDigest(o.file, sidecar.ciphertext, { length: size, sha256: hash.digest("hex") });
       const out = await completeMultipartUpload(
         o.s3,
-        { bucket: o.bucket, key: o.key, uploadId },
+        { bucket: o.bucket, key: o.key, uploadId, checksumAlgorithm: o.objectParams?.ChecksumAlgorithm },
         completed,
         o.signal,
       );

@@ -89,10 +89,11 @@ export async function uploadMultipart(
     throwIfAborted(o.signal);
     const all = [...recorded, ...acknowledged].sort((a, b) => a.partNumber - b.partNumber);
     await journal.completing?.(all);
+    const withCrc32 = crc32Declared(session, first);
     const out = await completeMultipartUpload(
       o.s3,
-      { bucket: o.bucket, key: o.key, uploadId },
-      completeList(all, crc32Declared(session, first)),
+      { bucket: o.bucket, key: o.key, uploadId, ...(withCrc32 ? { checksumAlgorithm: "CRC32" } : {}) },
+      completeList(all, withCrc32),
       completionSignal(placed, o.signal),
     );
     session.tell(uploadId, "completed");

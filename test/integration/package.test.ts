@@ -27,6 +27,9 @@ describe("the npm package (what `npm install -g` gets)", () => {
       "dist/index.d.ts",
       "dist/vitest.js",
       "dist/pipeline/encrypt-worker.js",
+      "dist/jest.js",
+      "dist/jest.cjs",
+      "dist/jest.d.ts",
     ])
       expect(paths).toContain(required);
     expect(paths.filter((p) => /^(src|test|scripts|fixtures|node_modules)\//.test(p))).toEqual([]);
@@ -56,8 +59,31 @@ describe("the npm package (what `npm install -g` gets)", () => {
 
   it("a git install builds dist/ (prepare runs the build) and files lists LICENSE", () => {
     const pkg = JSON.parse(readFileSync("package.json", "utf8"));
-    expect(pkg.scripts.prepare).toBe("tsup");
+    expect(pkg.scripts.prepare).toBe("tsup --silent");
     expect(pkg.files).toEqual(expect.arrayContaining(["dist", "LICENSE", "CHANGELOG.md", "README.md"]));
     expect(pkg.bin["s3-cse"]).toBe(`./${BUILT_CLI}`);
+  });
+
+  it("s3-cse/jest: require() through the package exports gives the matchers and registers them on Jest's global expect; jest and vitest are optional peers", () => {
+    ensureBuilt();
+    const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+    for (const runner of ["jest", "vitest"]) {
+      expect(pkg.peerDependencies?.[runner], runner).toBeDefined();
+      expect(pkg.peerDependenciesMeta?.[runner]?.optional, runner).toBe(true);
+    }
+    // A CommonJS program in a fresh process, with a stand-in for Jest's global expect.
+    const program = [
+      "const extended = [];",
+      "globalThis.expect = { extend: (m) => extended.push(...Object.keys(m)) };",
+      'const m = require("s3-cse/jest");',
+      'console.log(JSON.stringify({ file: require.resolve("s3-cse/jest"), exported: Object.keys(m.s3CseMatchers), extended }));',
+    ].join("\n");
+    const r = spawnSync(process.execPath, ["-e", program], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.file).toMatch(/dist\/jest\.cjs$/);
+    const names = ["toBeClientSideEncrypted", "toBeRdsRestorable", "toBeServerSideEncrypted"];
+    expect(out.exported.sort()).toEqual(names);
+    expect(out.extended.sort()).toEqual(names);
   });
 });

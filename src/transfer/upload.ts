@@ -1,10 +1,11 @@
 import { addAbortSignal, Readable } from "node:stream";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
+import { type PlacedMetadata, placeContentMetadata } from "../codec/placement.js";
 import { AbortError, ErrorCodes, InternalError, S3CseError, TransferError, UsageError } from "../errors.js";
 import { prepareEncryption, suiteForWriteFormat } from "../materials/materials.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { encryptToParts } from "../pipeline/part-source.js";
-import { type PlacedMetadata, placeContentMetadata, putInstructionFile } from "./instruction-file.js";
+import { putInstructionFile } from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { completeMultipartUpload } from "./multipart-complete.js";
 import { uploadParts } from "./multipart-engine.js";

@@ -1,8 +1,8 @@
 /**
  * Layering (one-way, lower layers never import higher ones):
  *   errors ← codec ← ciphers ← materials ← pipeline ← transfer ← inspect ← cli
- * Only the transfer layer talks to S3; the AWS SDK is imported at runtime only in
- * src/aws/ (client factories) and src/materials/kms-commands.ts.
+ * Only the transfer layer talks to S3; the AWS SDK is imported at runtime only in src/transfer/,
+ * src/aws/ (client factories), src/client/ (the drop-in client) and src/materials/kms-client.ts.
  */
 const layers = ["codec", "ciphers", "materials", "pipeline", "transfer", "inspect", "client", "cli"];
 const forbidden = [

@@ -45,6 +45,7 @@ export {
 export { decodeContentMetadata } from "./codec/decode.js";
 export { encodeContentMetadata } from "./codec/encode.js";
 export type { StringMap } from "./codec/json-map.js";
+export type { MetadataPlacement } from "./codec/placement.js";
 // Errors: one hierarchy, stable codes.
 export {
   AbortError,
@@ -129,7 +130,6 @@ export {
   type OpenDecryptedStreamOptions,
   openDecryptedStream,
 } from "./transfer/download.js";
-export type { MetadataPlacement } from "./transfer/instruction-file.js";
 export {
   type ObjectLocator,
   type ResolvedEncryption,

@@ -13,6 +13,7 @@ import { createContentDecryptor } from "../ciphers/content-cipher.js";
 import { ciphertextLength } from "../codec/algorithm-suites.js";
 import { decodeContentMetadata } from "../codec/decode.js";
 import type { StringMap } from "../codec/json-map.js";
+import { placeContentMetadata } from "../codec/placement.js";
 import { AbortError, ErrorCodes, S3CseError, SecurityError, TransferError, UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import {
@@ -24,7 +25,6 @@ import {
 import { type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream } from "../pipeline/decrypt-stream.js";
 import { encryptToParts } from "../pipeline/part-source.js";
-import { placeContentMetadata } from "./instruction-file.js";
 import {
   assertDigest,
   buildSidecar,

@@ -34,32 +34,3 @@ export function choosePartSize(size: number | undefined, requested?: number): nu
   const needed = Math.ceil((size + 16) / MAX_PARTS);
   return Math.max(DEFAULT_PART_SIZE, Math.ceil(needed / MiB) * MiB);
 }
-
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: MiB,
-  mb: MiB,
-  mib: MiB,
-  g: GiB,
-  gb: GiB,
-  gib: GiB,
-  t: 1024 * GiB,
-  tb: 1024 * GiB,
-  tib: 1024 * GiB,
-};
-
-/** Parses "16777216", "16MiB", "1GiB", "512 KiB" (binary units; "MB" is read as MiB, as the AWS CLI does). */
-export function parseByteSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  /* Precondition: a size is a number with an optional binary unit. */
-  if (!m || unit === undefined)
-    throw new UsageError(`"${text}" is not a size (examples: 16MiB, 1GiB, 8388608)`);
-  const value = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(value)) throw new UsageError(`"${text}" is not a whole number of bytes`);
-  return value;
-}

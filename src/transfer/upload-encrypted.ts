@@ -9,9 +9,10 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { decodeContentMetadata } from "../codec/decode.js";
+import type { MetadataPlacement } from "../codec/placement.js";
 import { UsageError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
-import { type MetadataPlacement, putInstructionFile } from "./instruction-file.js";
+import { putInstructionFile } from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { completeMultipartUpload } from "./multipart-complete.js";
 import { uploadParts } from "./multipart-engine.js";

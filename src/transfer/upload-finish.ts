@@ -1,6 +1,7 @@
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
+import type { PlacedMetadata } from "../codec/placement.js";
 import { ErrorCodes, TransferError } from "../errors.js";
-import { type PlacedMetadata, putInstructionFile } from "./instruction-file.js";
+import { putInstructionFile } from "./instruction-file.js";
 import type { UploadResult } from "./upload-options.js";
 import type { UploadSession } from "./upload-session.js";
 

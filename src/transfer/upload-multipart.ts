@@ -1,6 +1,6 @@
+import { type PlacedMetadata, placeContentMetadata } from "../codec/placement.js";
 import { AbortError, S3CseError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
-import { type PlacedMetadata, placeContentMetadata } from "./instruction-file.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { completeMultipartUpload } from "./multipart-complete.js";
 import { type CompletedPart, uploadParts } from "./multipart-engine.js";

@@ -1,12 +1,12 @@
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import type { StringMap } from "../codec/json-map.js";
 import { ALL_S3EC_KEYS } from "../codec/metadata-rules.js";
+import { assertPlacementAllowed, type MetadataPlacement } from "../codec/placement.js";
 import { UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import { suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
 import { assertWriteAllowed, type CommitmentPolicy } from "../materials/policy.js";
 import type { EncryptInWorker } from "../pipeline/part-source.js";
-import { assertPlacementAllowed, type MetadataPlacement } from "./instruction-file.js";
 import type { S3ClientLike } from "./s3-commands.js";
 import { type PayloadSigning, payloadSigningOf } from "./unsigned-payload.js";
 

@@ -1,10 +1,10 @@
 import { addAbortSignal, Readable } from "node:stream";
 import type { AlgorithmSuite } from "../codec/algorithm-suites.js";
+import type { MetadataPlacement } from "../codec/placement.js";
 import { AbortError, InternalError, UsageError } from "../errors.js";
 import { type EncryptionMaterials, prepareEncryption, suiteForWriteFormat } from "../materials/materials.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { encryptToParts } from "../pipeline/part-source.js";
-import type { MetadataPlacement } from "./instruction-file.js";
 import { choosePartSize, MAX_PARTS } from "./part-size.js";
 import {
   DEFAULT_CONCURRENCY,

@@ -1,5 +1,5 @@
+import { placeContentMetadata } from "../codec/placement.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
-import { placeContentMetadata } from "./instruction-file.js";
 import { PutObjectCommand, s3Error } from "./s3-commands.js";
 import { payloadSigningOf, withPayloadSigning } from "./unsigned-payload.js";
 import { assertLength, completionSignal, type UploadOutcome, writeInstructionFile } from "./upload-finish.js";

@@ -6,10 +6,11 @@ import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-rest
 import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
 import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
-import { choosePartSize, parseByteSize } from "../../transfer/part-size.js";
+import { choosePartSize } from "../../transfer/part-size.js";
 import { PAYLOAD_SIGNING_MODES, type PayloadSigning } from "../../transfer/unsigned-payload.js";
 import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
+import { parseByteSize } from "../byte-size.js";
 import {
   addCommonOptions,
   type CommonOptions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { choosePartSize, GiB, MAX_PARTS, MiB, parseByteSize } from "../../../src/transfer/part-size.js";
+import { choosePartSize, GiB, MAX_PARTS, MiB } from "../../../src/transfer/part-size.js";
 
 describe("part size", () => {
   it("defaults to 16 MiB and grows in whole MiB so 5 TiB fits in 10,000 parts", () => {
@@ -22,16 +22,5 @@ describe("part size", () => {
     expect(() => choosePartSize(100, 6 * GiB)).toThrow(/between 5 MiB and 5 GiB/);
     expect(() => choosePartSize(100, 5 * MiB + 8)).toThrow(/multiple of 16/);
     expect(() => choosePartSize(200 * GiB, 5 * MiB)).toThrow(/more than 10000 parts/);
-  });
-
-  it("Precondition: a size is a number with an optional binary unit", () => {
-    expect(parseByteSize("16MiB")).toBe(16 * MiB);
-    expect(parseByteSize("1GiB")).toBe(GiB);
-    expect(parseByteSize("512 KiB")).toBe(512 * 1024);
-    expect(parseByteSize("8388608")).toBe(8 * MiB);
-    expect(parseByteSize("1.5GiB")).toBe(1.5 * GiB);
-    expect(() => parseByteSize("lots")).toThrow(/not a size/);
-    expect(() => parseByteSize("16 parsecs")).toThrow(/not a size/);
-    expect(() => parseByteSize("0.3")).toThrow(/whole number/);
   });
 });

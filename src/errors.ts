@@ -33,6 +33,14 @@ export const ErrorCodes = {
   NOT_A_REGULAR_FILE: "NOT_A_REGULAR_FILE",
   /** The source file changed (size, mtime, ctime or inode) while it was being uploaded. */
   SOURCE_CHANGED: "SOURCE_CHANGED",
+  /** A resumable upload's checkpoint belongs to another target, format, part size or upload, or its parts differ from S3's. */
+  CHECKPOINT_MISMATCH: "CHECKPOINT_MISMATCH",
+  /** A checkpoint file is unreadable, malformed or of an unknown version. */
+  CHECKPOINT_INVALID: "CHECKPOINT_INVALID",
+  /** The multipart upload a checkpoint names no longer exists (NoSuchUpload: completed, aborted or expired). */
+  UPLOAD_NOT_FOUND: "UPLOAD_NOT_FOUND",
+  /** The source cannot be resumed (stdin and other streams cannot be read again from the start). */
+  NOT_RESUMABLE: "NOT_RESUMABLE",
   /** The operation was cancelled through an AbortSignal (or a signal in the CLI). */
   ABORTED: "ABORTED",
   /** The object's body does not have the length its metadata and algorithm imply. */

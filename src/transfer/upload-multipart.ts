@@ -26,8 +26,10 @@ export interface RecordedPart {
 export interface MultipartJournal {
   /** Continue this upload instead of creating one; its recorded parts are rebuilt and checked, not re-sent. */
   readonly resume?: { readonly uploadId: string; readonly parts: readonly RecordedPart[] };
-  /** Right after CreateMultipartUpload. */
-  created?(uploadId: string, placed: PlacedMetadata): Promise<void>;
+  /** The checkpoint file, named in the `onMultipartUpload` events. */
+  readonly checkpointPath?: string;
+  /** Right after CreateMultipartUpload, before any part is sent. */
+  created?(uploadId: string, placed: PlacedMetadata, partSize: number): Promise<void>;
   /** Each part S3 acknowledged. */
   partDone?(part: RecordedPart): void;
   /** Just before CompleteMultipartUpload, with every part. */
@@ -36,6 +38,10 @@ export interface MultipartJournal {
   completed?(): Promise<void>;
   /** After a failure: true keeps the multipart upload for a later resume instead of aborting it. */
   keeps?(err: unknown): boolean;
+  /** After the upload was aborted (not kept). */
+  abandoned?(): Promise<void>;
+  /** After a failure, before it is thrown: let the checkpoint reach the disk. */
+  settle?(): Promise<void>;
 }
 
 /**
@@ -52,9 +58,11 @@ export async function uploadMultipart(
   const { options: o, counters } = session;
   const placed = placeContentMetadata(session.materials.metadata, o.contentLength, session.placement);
   const uploadId = journal.resume?.uploadId ?? (await createUpload(session, first, placed));
-  session.tell(uploadId, "created");
+  session.tell(uploadId, "created", journal.checkpointPath);
   if (!journal.resume)
-    await journal.created?.(uploadId, placed).catch((err) => failMultipart(session, uploadId, err, journal));
+    await journal
+      .created?.(uploadId, placed, session.partSize)
+      .catch((err) => failMultipart(session, uploadId, err, journal));
 
   const recorded = journal.resume?.parts ?? [];
   const acknowledged: RecordedPart[] = [];
@@ -94,7 +102,7 @@ export async function uploadMultipart(
       completeList(all, crc32Declared(session, first)),
       completionSignal(placed, o.signal),
     );
-    session.tell(uploadId, "completed");
+    session.tell(uploadId, "completed", journal.checkpointPath);
     // The object is complete: from here on nothing is aborted (see writeInstructionFile).
     try {
       const instructionFileKey = await writeInstructionFile(o, placed);
@@ -108,6 +116,7 @@ export async function uploadMultipart(
     // After CompleteMultipartUpload succeeded there is no upload left to abort.
     if (completedWithError !== undefined) {
       session.close();
+      await journal.settle?.().catch(() => undefined);
       throw completedWithError;
     }
     return failMultipart(session, uploadId, err, journal);
@@ -149,14 +158,16 @@ async function failMultipart(
 ): Promise<never> {
   const o = session.options;
   session.close();
+  await journal.settle?.().catch(() => undefined);
   const first =
     o.signal?.aborted && !(err instanceof S3CseError) ? new AbortError(undefined, { cause: err }) : err;
   if (journal.keeps?.(first)) {
-    session.tell(uploadId, "kept");
+    session.tell(uploadId, "kept", journal.checkpointPath);
     throw first;
   }
   const thrown = await abortMultipartUpload(o.s3, o.bucket, o.key, uploadId, first);
   session.tell(uploadId, thrown === first ? "aborted" : "left");
+  if (thrown === first) await journal.abandoned?.().catch(() => undefined);
   throw thrown;
 }
 

@@ -100,6 +100,8 @@ export interface MultipartUploadEvent {
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
+  /** The checkpoint of a resumable upload (encryptAndUploadFile's `checkpoint` option). */
+  readonly checkpointPath?: string;
   /** `kept`: left open on purpose after a failure, for a later resume (see the `checkpoint` option). */
   readonly state: "created" | "completed" | "aborted" | "left" | "kept";
 }

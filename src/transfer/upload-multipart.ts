@@ -107,7 +107,13 @@ export async function uploadMultipart(
     try {
       const instructionFileKey = await writeInstructionFile(o, placed);
       await journal.completed?.();
-      return { parts: all.length, placed, out, instructionFileKey };
+      return {
+        parts: all.length,
+        placed,
+        out,
+        instructionFileKey,
+        ...(journal.resume ? { resumedParts: recorded.length } : {}),
+      };
     } catch (err) {
       completedWithError = err;
       throw err;

@@ -120,6 +120,8 @@ export interface UploadResult {
   readonly metadata: Record<string, string>;
   /** Key of the instruction file, in instruction-file mode. */
   readonly instructionFileKey?: string;
+  /** A resumed upload (encryptAndUploadFile `checkpoint`): parts already in S3, checked and not re-sent. */
+  readonly resumedParts?: number;
   readonly etag: string | undefined;
   readonly versionId: string | undefined;
 }

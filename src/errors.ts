@@ -37,6 +37,14 @@ export const ErrorCodes = {
   OBJECT_CHANGED: "OBJECT_CHANGED",
   /** Downloaded ciphertext does not match the CRC32 S3 stored for the object or its parts. */
   CHECKSUM_MISMATCH: "CHECKSUM_MISMATCH",
+  /** A resumable upload's checkpoint belongs to another target, format, part size or upload, or its parts differ from S3's. */
+  CHECKPOINT_MISMATCH: "CHECKPOINT_MISMATCH",
+  /** A checkpoint file is unreadable, malformed or of an unknown version. */
+  CHECKPOINT_INVALID: "CHECKPOINT_INVALID",
+  /** The multipart upload a checkpoint names no longer exists (NoSuchUpload: completed, aborted or expired). */
+  UPLOAD_NOT_FOUND: "UPLOAD_NOT_FOUND",
+  /** The source cannot be resumed (stdin and other streams cannot be read again from the start). */
+  NOT_RESUMABLE: "NOT_RESUMABLE",
   /** The operation was cancelled through an AbortSignal (or a signal in the CLI). */
   ABORTED: "ABORTED",
   /** The object's body does not have the length its metadata and algorithm imply. */
@@ -88,6 +96,10 @@ export const ERROR_CLASS_NAMES = {
   NOT_A_REGULAR_FILE: "TransferError",
   SOURCE_CHANGED: "TransferError",
   OBJECT_CHANGED: "TransferError",
+  CHECKPOINT_MISMATCH: "TransferError",
+  CHECKPOINT_INVALID: "TransferError",
+  UPLOAD_NOT_FOUND: "TransferError",
+  NOT_RESUMABLE: "TransferError",
   BUFFER_LIMIT_EXCEEDED: "TransferError",
   RDS_CHECK_FAILED: "RdsCheckError",
   ABORTED: "AbortError",

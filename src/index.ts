@@ -178,7 +178,7 @@ export {
   type UploadEncryptedResult,
   uploadEncryptedFile,
 } from "./transfer/upload-encrypted.js";
-export { encryptAndUploadFile } from "./transfer/upload-file.js";
+export { type EncryptAndUploadFileOptions, encryptAndUploadFile } from "./transfer/upload-file.js";
 export {
   DEFAULT_CONCURRENCY,
   type EncryptAndUploadOptions,
@@ -187,3 +187,4 @@ export {
   type UploadProgress,
   type UploadResult,
 } from "./transfer/upload-options.js";
+export { abortCheckpointedUpload, type CheckpointOptions } from "./transfer/upload-resumable.js";

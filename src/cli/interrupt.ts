@@ -9,7 +9,7 @@ import { constants } from "node:os";
 import { AbortError } from "../errors.js";
 import type { MultipartUploadEvent } from "../transfer/upload-options.js";
 
-type Upload = Pick<MultipartUploadEvent, "bucket" | "key" | "uploadId">;
+type Upload = Pick<MultipartUploadEvent, "bucket" | "key" | "uploadId" | "checkpointPath">;
 
 /** What the CLI commands report to the signal handler. */
 export interface UploadTracker {
@@ -48,7 +48,9 @@ export class Interrupts implements UploadTracker {
       this.write(`\ns3-cse: ${name} received, cancelling (aborting any multipart upload)…\n`);
       for (const u of uploads) {
         this.write(
-          `s3-cse: aborting multipart upload ${u.uploadId} of s3://${u.bucket}/${u.key}; if this process is killed before that finishes, remove it with: ${abortCommand(u)}\n`,
+          u.checkpointPath === undefined
+            ? `s3-cse: aborting multipart upload ${u.uploadId} of s3://${u.bucket}/${u.key}; if this process is killed before that finishes, remove it with: ${abortCommand(u)}\n`
+            : `s3-cse: keeping multipart upload ${u.uploadId} of s3://${u.bucket}/${u.key} for --resume (checkpoint ${u.checkpointPath}); remove it instead with: s3-cse abort-upload --checkpoint ${u.checkpointPath}\n`,
         );
       }
       this.controller.abort(new AbortError(`interrupted by ${name}`));

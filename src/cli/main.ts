@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { isS3CseError } from "../errors.js";
+import { registerAbortUpload } from "./commands/abort-upload.js";
 import { registerCp } from "./commands/cp.js";
 import { registerDownload } from "./commands/download.js";
 import { registerOffline } from "./commands/offline.js";
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerCp(program, io, setExit);
   registerRewrap(program, io, setExit);
   registerOffline(program, io, setExit);
+  registerAbortUpload(program, io, setExit);
   return program;
 }
 

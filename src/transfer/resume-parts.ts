@@ -1,7 +1,16 @@
 import { ErrorCodes, TransferError } from "../errors.js";
 import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
-import type { RecordedPart } from "./upload-multipart.js";
 import type { UploadSession } from "./upload-session.js";
+
+/** A part S3 acknowledged, as a checkpoint records it. */
+export interface RecordedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  /** Base64 CRC32 of the part's ciphertext (S3's ChecksumCRC32). */
+  readonly crc32?: string;
+  /** Ciphertext bytes. */
+  readonly size: number;
+}
 
 /**
  * Resuming: the source is encrypted again from its first byte with the same key and IV (CBC and

@@ -1,8 +1,24 @@
 import type { BigIntStats } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { ErrorCodes, S3CseError, TransferError, UsageError } from "../errors.js";
-import { encryptAndUpload } from "./upload.js";
+import { runUpload } from "./upload.js";
+import { defaultCheckpointPath } from "./upload-checkpoint.js";
 import type { EncryptAndUploadOptions, UploadResult } from "./upload-options.js";
+import { type CheckpointOptions, planResumable } from "./upload-resumable.js";
+
+export type EncryptAndUploadFileOptions = Omit<
+  EncryptAndUploadOptions,
+  "source" | "contentLength" | "verifySource"
+> & {
+  file: string;
+  /**
+   * Make the upload resumable: a checkpoint file (default `<file>.s3cse-upload.json`) records the
+   * multipart upload and each acknowledged part; a failure or cancel keeps the upload instead of
+   * aborting it, and calling again with the same options continues it (only the missing parts are
+   * sent). Removed once the object is complete. Objects that fit in one part need no checkpoint.
+   */
+  checkpoint?: CheckpointOptions;
+};
 
 /**
  * Reads a file and uploads it encrypted: size known, so the metadata carries the plaintext length.
@@ -10,9 +26,7 @@ import type { EncryptAndUploadOptions, UploadResult } from "./upload-options.js"
  * with what they were when it was opened after each part and before the object is completed, and
  * any difference fails the upload with SOURCE_CHANGED (aborting the multipart upload).
  */
-export async function encryptAndUploadFile(
-  options: Omit<EncryptAndUploadOptions, "source" | "contentLength" | "verifySource"> & { file: string },
-): Promise<UploadResult> {
+export async function encryptAndUploadFile(options: EncryptAndUploadFileOptions): Promise<UploadResult> {
   let handle: FileHandle;
   let opened: BigIntStats;
   try {
@@ -32,9 +46,24 @@ export async function encryptAndUploadFile(
     if (!opened.isFile()) throw new UsageError(`${options.file} is not a regular file`);
     const source = handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false });
     const verifySource = () => assertUnchanged(options.file, handle, opened);
-    const { file: _file, ...rest } = options;
+    const { file: _file, checkpoint, ...rest } = options;
     try {
-      return await encryptAndUpload({ ...rest, source, contentLength: Number(opened.size), verifySource });
+      const plan = checkpoint
+        ? await planResumable(
+            rest,
+            options.file,
+            opened,
+            checkpoint.path ?? defaultCheckpointPath(options.file),
+          )
+        : undefined;
+      const upload = {
+        ...rest,
+        ...(plan?.partSize !== undefined ? { partSize: plan.partSize } : {}),
+        source,
+        contentLength: Number(opened.size),
+        verifySource,
+      };
+      return await runUpload(upload, plan && { materials: plan.materials, journal: plan.journal });
     } finally {
       source.destroy();
     }

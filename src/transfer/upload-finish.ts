@@ -11,6 +11,8 @@ export interface UploadOutcome {
   readonly placed: PlacedMetadata;
   readonly out: { ETag?: string; VersionId?: string };
   readonly instructionFileKey: string | undefined;
+  /** Resumed uploads: the parts S3 already held (rebuilt and checked, not re-sent). */
+  readonly resumedParts?: number;
 }
 
 /* Precondition: the bytes read equal the declared plaintext length. */
@@ -82,6 +84,7 @@ export function uploadResult(session: UploadSession, outcome: UploadOutcome): Up
     partSize: session.partSize,
     metadata: { ...outcome.placed.objectMetadata, ...outcome.placed.instructionFile },
     ...(outcome.instructionFileKey ? { instructionFileKey: outcome.instructionFileKey } : {}),
+    ...(outcome.resumedParts !== undefined ? { resumedParts: outcome.resumedParts } : {}),
     etag: outcome.out.ETag,
     versionId: outcome.out.VersionId,
   };

@@ -4,21 +4,14 @@ import type { EncryptedPart } from "../pipeline/encrypt-parts.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
 import { completeMultipartUpload } from "./multipart-complete.js";
 import { type CompletedPart, uploadParts } from "./multipart-engine.js";
-import { skipRecorded } from "./resume-parts.js";
+import { type RecordedPart, skipRecorded } from "./resume-parts.js";
 import { CreateMultipartUploadCommand, s3Error } from "./s3-commands.js";
 import { payloadSigningOf } from "./unsigned-payload.js";
 import { assertLength, completionSignal, type UploadOutcome, writeInstructionFile } from "./upload-finish.js";
 import { throwIfAborted, type UploadSession } from "./upload-session.js";
 
 /** A part S3 acknowledged, as a checkpoint records it. */
-export interface RecordedPart {
-  readonly partNumber: number;
-  readonly etag: string;
-  /** Base64 CRC32 of the part's ciphertext (S3's ChecksumCRC32). */
-  readonly crc32?: string;
-  /** Ciphertext bytes. */
-  readonly size: number;
-}
+export type { RecordedPart };
 
 /**
  * Hooks a resumable upload (upload-checkpoint.ts) hangs on the multipart path. Without one, the
@@ -27,8 +20,10 @@ export interface RecordedPart {
 export interface MultipartJournal {
   /** Continue this upload instead of creating one; its recorded parts are rebuilt and checked, not re-sent. */
   readonly resume?: { readonly uploadId: string; readonly parts: readonly RecordedPart[] };
-  /** Right after CreateMultipartUpload. */
-  created?(uploadId: string, placed: PlacedMetadata): Promise<void>;
+  /** The checkpoint file, named in the `onMultipartUpload` events. */
+  readonly checkpointPath?: string;
+  /** Right after CreateMultipartUpload, before any part is sent. */
+  created?(uploadId: string, placed: PlacedMetadata, partSize: number): Promise<void>;
   /** Each part S3 acknowledged. */
   partDone?(part: RecordedPart): void;
   /** Just before CompleteMultipartUpload, with every part. */
@@ -37,6 +32,10 @@ export interface MultipartJournal {
   completed?(): Promise<void>;
   /** After a failure: true keeps the multipart upload for a later resume instead of aborting it. */
   keeps?(err: unknown): boolean;
+  /** After the upload was aborted (not kept). */
+  abandoned?(): Promise<void>;
+  /** After a failure, before it is thrown: let the checkpoint reach the disk. */
+  settle?(): Promise<void>;
 }
 
 /**
@@ -53,9 +52,11 @@ export async function uploadMultipart(
   const { options: o, counters } = session;
   const placed = placeContentMetadata(session.materials.metadata, o.contentLength, session.placement);
   const uploadId = journal.resume?.uploadId ?? (await createUpload(session, first, placed));
-  session.tell(uploadId, "created");
+  session.tell(uploadId, "created", journal.checkpointPath);
   if (!journal.resume)
-    await journal.created?.(uploadId, placed).catch((err) => failMultipart(session, uploadId, err, journal));
+    await journal
+      .created?.(uploadId, placed, session.partSize)
+      .catch((err) => failMultipart(session, uploadId, err, journal));
 
   const recorded = journal.resume?.parts ?? [];
   const acknowledged: RecordedPart[] = [];
@@ -96,12 +97,18 @@ export async function uploadMultipart(
       completeList(all, withCrc32),
       completionSignal(placed, o.signal),
     );
-    session.tell(uploadId, "completed");
+    session.tell(uploadId, "completed", journal.checkpointPath);
     // The object is complete: from here on nothing is aborted (see writeInstructionFile).
     try {
       const instructionFileKey = await writeInstructionFile(o, placed);
       await journal.completed?.();
-      return { parts: all.length, placed, out, instructionFileKey };
+      return {
+        parts: all.length,
+        placed,
+        out,
+        instructionFileKey,
+        ...(journal.resume ? { resumedParts: recorded.length } : {}),
+      };
     } catch (err) {
       completedWithError = err;
       throw err;
@@ -110,6 +117,7 @@ export async function uploadMultipart(
     // After CompleteMultipartUpload succeeded there is no upload left to abort.
     if (completedWithError !== undefined) {
       session.close();
+      await journal.settle?.().catch(() => undefined);
       throw completedWithError;
     }
     return failMultipart(session, uploadId, err, journal);
@@ -151,14 +159,16 @@ async function failMultipart(
 ): Promise<never> {
   const o = session.options;
   session.close();
+  await journal.settle?.().catch(() => undefined);
   const first =
     o.signal?.aborted && !(err instanceof S3CseError) ? new AbortError(undefined, { cause: err }) : err;
   if (journal.keeps?.(first)) {
-    session.tell(uploadId, "kept");
+    session.tell(uploadId, "kept", journal.checkpointPath);
     throw first;
   }
   const thrown = await abortMultipartUpload(o.s3, o.bucket, o.key, uploadId, first);
   session.tell(uploadId, thrown === first ? "aborted" : "left");
+  if (thrown === first) await journal.abandoned?.().catch(() => undefined);
   throw thrown;
 }
 

@@ -118,6 +118,8 @@ export interface MultipartUploadEvent {
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
+  /** The checkpoint of a resumable upload (encryptAndUploadFile's `checkpoint` option). */
+  readonly checkpointPath?: string;
   /** `kept`: left open on purpose after a failure, for a later resume (see the `checkpoint` option). */
   readonly state: "created" | "completed" | "aborted" | "left" | "kept";
 }
@@ -136,6 +138,8 @@ export interface UploadResult {
   readonly metadata: Record<string, string>;
   /** Key of the instruction file, in instruction-file mode. */
   readonly instructionFileKey?: string;
+  /** A resumed upload (encryptAndUploadFile `checkpoint`): parts already in S3, checked and not re-sent. */
+  readonly resumedParts?: number;
   readonly etag: string | undefined;
   readonly versionId: string | undefined;
 }

@@ -38,7 +38,7 @@ export interface UploadSession {
   /** Stops reading: ends the part stream and destroys a stream source. */
   close(): void;
   /** Tells `onMultipartUpload` about the upload's life. */
-  tell(uploadId: string, state: MultipartUploadEvent["state"]): void;
+  tell(uploadId: string, state: MultipartUploadEvent["state"], checkpointPath?: string): void;
 }
 
 /**
@@ -95,8 +95,14 @@ export async function prepareUpload(
       void parts.return(undefined).catch(() => undefined);
       if (options.source instanceof Readable) options.source.destroy();
     },
-    tell: (uploadId, state) =>
-      options.onMultipartUpload?.({ bucket: options.bucket, key: options.key, uploadId, state }),
+    tell: (uploadId, state, checkpointPath) =>
+      options.onMultipartUpload?.({
+        bucket: options.bucket,
+        key: options.key,
+        uploadId,
+        state,
+        ...(checkpointPath !== undefined ? { checkpointPath } : {}),
+      }),
   };
 }
 

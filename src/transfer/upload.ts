@@ -1,3 +1,4 @@
+import { ErrorCodes, TransferError } from "../errors.js";
 import { uploadResult } from "./upload-finish.js";
 import type { MultipartJournal } from "./upload-multipart.js";
 import { uploadMultipart } from "./upload-multipart.js";
@@ -14,6 +15,13 @@ import { uploadSinglePart } from "./upload-single.js";
  * single part (upload-single.ts) or multipart (upload-multipart.ts, which owns the failure path).
  */
 export async function encryptAndUpload(options: EncryptAndUploadOptions): Promise<UploadResult> {
+  /* Precondition: only file uploads are resumable (a stream cannot be read again from its start). */
+  if ("checkpoint" in options) {
+    throw new TransferError(
+      ErrorCodes.NOT_RESUMABLE,
+      "a stream source (stdin, a pipe) cannot be resumed: resuming re-reads the source from its first byte; upload a file with encryptAndUploadFile (CLI: upload FILE … --resume)",
+    );
+  }
   return runUpload(options);
 }
 

@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
-import { UsageError } from "../../errors.js";
+import { ErrorCodes, TransferError, UsageError } from "../../errors.js";
 import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-restore-sql.js";
 import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
@@ -9,7 +10,9 @@ import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import { choosePartSize } from "../../transfer/part-size.js";
 import { PAYLOAD_SIGNING_MODES, type PayloadSigning } from "../../transfer/unsigned-payload.js";
 import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../transfer/upload.js";
+import { defaultCheckpointPath } from "../../transfer/upload-checkpoint.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
+import type { MultipartUploadEvent } from "../../transfer/upload-options.js";
 import { parseByteSize } from "../byte-size.js";
 import {
   addCommonOptions,
@@ -44,6 +47,8 @@ export interface UploadOptions extends CommonOptions, ObjectCliOptions {
   dbName?: string;
   rdsChecks?: boolean;
   commitmentPolicy?: string;
+  resume?: boolean;
+  checkpoint?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -99,6 +104,11 @@ export function addUploadOptions(cmd: Command): Command {
           .choices(PAYLOAD_SIGNING_MODES as unknown as string[])
           .default("auto"),
       )
+      .option(
+        "--resume",
+        "resumable upload of a file: keep a checkpoint (default FILE.s3cse-upload.json) and, if one exists, continue that upload, sending only the missing parts",
+      )
+      .option("--checkpoint <path>", "with --resume: where the checkpoint is kept")
       .option("--unsigned-payload", "the same as --payload-signing never"),
   );
 }
@@ -126,6 +136,7 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
         "s3-cse upload SalesDb.bak s3://my-backups/sales/SalesDb.bak --kms-key-id alias/rds-backups --format rds",
         "pg_dump db | s3-cse upload - s3://lake/dumps/db.sql --kms-key-id alias/lake --context project=atlas",
         "s3-cse upload big.bak s3://b/big.bak --kms-key-id alias/k --part-size 64MiB --concurrency 8 --storage-class STANDARD_IA",
+        "s3-cse upload 2tb.bak s3://b/2tb.bak --kms-key-id alias/k --format rds --resume   # run again after a crash: continues",
       ]),
     )
     .action(async (file: string, s3url: string, opts: UploadOptions, cmd: Command) => {
@@ -157,6 +168,7 @@ export async function runUpload(
     throw new UsageError(
       `--concurrency must be a whole number from 1 to 10000 (parts in flight; default 4), got "${opts.concurrency}"`,
     );
+  const checkpoint = checkpointFor(io, file, opts);
   const encryptionContext = parsePairs(opts.context, "--context");
   const objectParams = objectParamsFrom(opts);
   const metadata = parseMetadata(opts.metadata);
@@ -224,7 +236,10 @@ export async function runUpload(
     concurrency,
     signal: io.signal,
     onProgress,
-    ...(io.uploads ? { onMultipartUpload: io.uploads.onMultipartUpload.bind(io.uploads) } : {}),
+    onMultipartUpload: (event: MultipartUploadEvent) => {
+      io.uploads?.onMultipartUpload(event);
+      if (event.checkpointPath !== undefined) reportCheckpoint(io, opts, event);
+    },
     ...(partSize !== undefined ? { partSize } : {}),
     ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
     payloadSigning: opts.unsignedPayload ? ("never" as const) : (opts.payloadSigning ?? "auto"),
@@ -236,7 +251,11 @@ export async function runUpload(
     result =
       file === "-"
         ? await encryptAndUpload({ ...common, source: stdinSource(io) })
-        : await encryptAndUploadFile({ ...common, file });
+        : await encryptAndUploadFile({
+            ...common,
+            file,
+            ...(checkpoint ? { checkpoint: { path: checkpoint } } : {}),
+          });
   } finally {
     progress.stop();
     clients.destroy();
@@ -246,7 +265,7 @@ export async function runUpload(
   } else if (showsResult(opts)) {
     writeLine(
       io.stdout,
-      `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`})`,
+      `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`}${result.resumedParts !== undefined ? `, resumed: ${result.resumedParts} already uploaded` : ""})`,
     );
     for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
     if (sql !== undefined) {
@@ -254,6 +273,45 @@ export async function runUpload(
       writeLine(io.stdout, sql);
     }
   }
+}
+
+/**
+ * --resume: the checkpoint path (default beside the file). stdin cannot be resumed. Without
+ * --resume, a checkpoint left by an interrupted resumable upload of this file is pointed out.
+ */
+function checkpointFor(io: CliIo, file: string, opts: UploadOptions): string | undefined {
+  /* Precondition: --checkpoint is given with --resume. */
+  if (opts.checkpoint !== undefined && !opts.resume)
+    throw new UsageError("--checkpoint names the checkpoint of a resumable upload: add --resume");
+  /* Precondition: stdin is not resumable. */
+  if (opts.resume && file === "-")
+    throw new TransferError(
+      ErrorCodes.NOT_RESUMABLE,
+      "stdin cannot be resumed: resuming re-reads the source from its first byte (re-encrypting what was sent), which a pipe cannot do; write it to a file and upload that with --resume",
+    );
+  if (opts.resume) return opts.checkpoint ?? defaultCheckpointPath(file);
+  if (file !== "-" && existsSync(defaultCheckpointPath(file)) && !opts.quiet && !opts.onlyShowErrors)
+    writeLine(
+      io.stderr,
+      `s3-cse: note: ${defaultCheckpointPath(file)} records an interrupted resumable upload of ${file}; add --resume to continue it (this upload starts over and leaves that one; s3-cse abort-upload --checkpoint ${defaultCheckpointPath(file)} removes it)`,
+    );
+  return undefined;
+}
+
+function reportCheckpoint(io: CliIo, opts: UploadOptions, e: MultipartUploadEvent): void {
+  if (opts.json || opts.quiet || opts.onlyShowErrors) {
+    if (e.state !== "kept") return;
+  }
+  if (e.state === "created")
+    writeLine(
+      io.stderr,
+      `s3-cse: multipart upload ${e.uploadId}, checkpoint ${e.checkpointPath}: if interrupted, run the same command again (with --resume) to continue`,
+    );
+  else if (e.state === "kept")
+    writeLine(
+      io.stderr,
+      `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: s3-cse abort-upload --checkpoint ${e.checkpointPath}`,
+    );
 }
 
 /** --dryrun: what an upload would do, without sending anything (only local config is resolved). */

@@ -203,7 +203,9 @@ async function* readWithTimeout(
         clearTimeout(timer);
       }
       if (step.done) return;
-      yield Buffer.isBuffer(step.value) ? step.value : Buffer.from(step.value);
+      const v: Uint8Array = step.value;
+      // A view, not a copy, of a plain Uint8Array chunk.
+      yield Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);

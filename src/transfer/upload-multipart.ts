@@ -90,11 +90,15 @@ export async function uploadMultipart(
     throwIfAborted(o.signal);
     const all = [...recorded, ...acknowledged].sort((a, b) => a.partNumber - b.partNumber);
     await journal.completing?.(all);
-    const withCrc32 = crc32Declared(session, first);
     const out = await completeMultipartUpload(
       o.s3,
-      { bucket: o.bucket, key: o.key, uploadId, ...(withCrc32 ? { checksumAlgorithm: "CRC32" } : {}) },
-      completeList(all, withCrc32),
+      {
+        bucket: o.bucket,
+        key: o.key,
+        uploadId,
+        ...(crc32Declared(session, first) ? { checksumAlgorithm: "CRC32" } : {}),
+      },
+      completeList(all),
       completionSignal(placed, o.signal),
     );
     session.tell(uploadId, "completed", journal.checkpointPath);
@@ -183,11 +187,12 @@ function crc32Declared(session: UploadSession, first: EncryptedPart): boolean {
   return own === undefined ? first.checksumCrc32 !== undefined : own === "CRC32";
 }
 
-function completeList(parts: readonly RecordedPart[], withCrc32: boolean): CompletedPart[] {
+/** completeMultipartUpload keeps the CRC32s only when the upload declared CRC32. */
+function completeList(parts: readonly RecordedPart[]): CompletedPart[] {
   return parts.map((p) => ({
     PartNumber: p.partNumber,
     ETag: p.etag,
-    ...(withCrc32 && p.crc32 ? { ChecksumCRC32: p.crc32 } : {}),
+    ...(p.crc32 ? { ChecksumCRC32: p.crc32 } : {}),
   }));
 }
 

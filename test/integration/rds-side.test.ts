@@ -282,7 +282,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(f.fix).toContain("aws kms put-key-policy");
   });
 
-  it("Precondition: no explicit Deny in the key policy blocks the role.", async () => {
+  it("Precondition: no explicit Deny in the resource policy (bucket or key policy) blocks the role. (key policy)", async () => {
     const { codes, result } = await run({
       keyPolicy: (roleArn) =>
         policy(
@@ -305,7 +305,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(result.findings[0]!.message).toContain("NoDecryptForRds");
   });
 
-  it("Precondition: no explicit Deny in the bucket policy blocks the role.", async () => {
+  it("Precondition: no explicit Deny in the resource policy (bucket or key policy) blocks the role. (bucket policy)", async () => {
     const { codes, result } = await run({
       bucketPolicy: (bucket, roleArn) =>
         policy({

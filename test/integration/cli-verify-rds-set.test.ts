@@ -244,6 +244,27 @@ describe("verify --db-instance (the RDS-side preflight from the CLI)", () => {
     expect(r.stderr).toMatch(/not a prefix/);
   });
 
+  it("Precondition: --iam-simulate comes with --db-instance.", async () => {
+    const r = await cli(
+      "verify",
+      `s3://${aws.bucket}/x.bak`,
+      "--rds",
+      "--kms-key-id",
+      aws.keyArn,
+      "--iam-simulate",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--iam-simulate cross-checks the RDS-side preflight: add --db-instance/);
+  });
+
+  it("--iam-simulate on moto_server (no SimulatePrincipalPolicy): reported as not checked, never a pass", async () => {
+    const s = await uploaded();
+    const r = await verify(s, "--iam-simulate");
+    expect(r.stdout).toMatch(/RDS_NOT_CHECKED.*iam:SimulatePrincipalPolicy/);
+    expect(r.stdout).toContain("NOT fully checked");
+    expect(r.stdout).not.toContain("SimulatePrincipalPolicy agrees");
+  });
+
   it("the built binary runs the preflight for a set wildcard", async () => {
     const s = await createRdsSetup(aws);
     const d = await mkdtemp(join(dir, "built-"));

@@ -412,3 +412,77 @@ describe("option group state (aws-sdk-client-mock: moto keeps every group in-syn
     }
   });
 });
+
+describe("cross-check with IAM SimulatePrincipalPolicy (crossCheckWithIam)", () => {
+  /** Answers SimulatePrincipalPolicy with `decide(action, resource)`; passes everything else to moto. */
+  function simulating(client: SendClient, decide: (action: string, resource: string) => string) {
+    const calls: Record<string, unknown>[] = [];
+    const send: SendClient["send"] = (command, options) => {
+      if (command.constructor.name !== "SimulatePrincipalPolicyCommand") return client.send(command, options);
+      const input = command.input as { ActionNames: string[]; ResourceArns: string[] };
+      calls.push(command.input);
+      return Promise.resolve({
+        EvaluationResults: input.ActionNames.map((a) => ({
+          EvalActionName: a,
+          EvalResourceName: input.ResourceArns[0],
+          EvalDecision: decide(a, input.ResourceArns[0]!),
+        })),
+      });
+    };
+    return { client: { send }, calls };
+  }
+
+  it("moto_server does not implement it: not checked (never a pass), the rest of the result unchanged", async () => {
+    const s = await createRdsSetup(aws);
+    const r = await checkRdsSide(inputFor(s, { crossCheckWithIam: true }));
+    expect(r.findings.length).toBeGreaterThan(0);
+    expect(r.findings.every((f) => f.code === "RDS_NOT_CHECKED")).toBe(true);
+    expect(r.findings[0]!.message).toMatch(
+      /IAM cross-check .* not checked: iam:SimulatePrincipalPolicy failed/,
+    );
+    expect(r.complete).toBe(false);
+    expect(r.ok).toBe(true);
+    expect(r.passed.some((p) => p.includes("SimulatePrincipalPolicy"))).toBe(false);
+  });
+
+  it("without iam:SimulatePrincipalPolicy: not checked: missing permission iam:SimulatePrincipalPolicy", async () => {
+    const s = await createRdsSetup(aws);
+    const r = await checkRdsSide(
+      inputFor(s, { crossCheckWithIam: true, iam: denying(s.iam, "SimulatePrincipalPolicyCommand") }),
+    );
+    expect(r.findings[0]!.message).toContain("not checked: missing permission iam:SimulatePrincipalPolicy");
+    expect(r.complete).toBe(false);
+  });
+
+  it("when AWS agrees: one call per resource, the key policy passed as the resource policy, and a passed line", async () => {
+    const s = await createRdsSetup(aws);
+    const sim = simulating(s.iam, () => "allowed");
+    const r = await checkRdsSide(inputFor(s, { crossCheckWithIam: true, iam: sim.client }));
+    expect(r.findings).toEqual([]);
+    expect(r.passed.filter((p) => p.includes("SimulatePrincipalPolicy"))).toEqual([
+      "IAM SimulatePrincipalPolicy agrees on all 11 decisions",
+    ]);
+    expect(sim.calls.map((c) => (c.ResourceArns as string[])[0])).toEqual([
+      `arn:aws:s3:::${s.bucket}`,
+      `arn:aws:s3:::${s.bucket}/${KEY}`,
+      s.keyArn,
+    ]);
+    const keyCall = sim.calls[2]!;
+    expect(keyCall.PolicySourceArn).toBe(s.roleArn);
+    expect(JSON.parse(keyCall.ResourcePolicy as string).Statement[0].Principal.AWS).toBe(
+      `arn:aws:iam::${ACCOUNT}:root`,
+    );
+    expect(keyCall.ResourceOwner).toBe(`arn:aws:iam::${ACCOUNT}:root`);
+  });
+
+  it("Precondition: IAM SimulatePrincipalPolicy agrees with the local evaluation.", async () => {
+    const s = await createRdsSetup(aws);
+    const sim = simulating(s.iam, (a) => (a === "kms:DescribeKey" ? "implicitDeny" : "allowed"));
+    const r = await checkRdsSide(inputFor(s, { crossCheckWithIam: true, iam: sim.client }));
+    expect(r.findings.map((f) => f.code)).toEqual(["RDS_IAM_SIMULATION_DISAGREES"]);
+    expect(r.findings[0]!.message).toContain(
+      `says implicitDeny for kms:DescribeKey on ${s.keyArn}, the local evaluation says allowed`,
+    );
+    expect(r.passed.some((p) => p.includes("agrees"))).toBe(false);
+  });
+});

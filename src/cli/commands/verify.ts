@@ -24,6 +24,7 @@ interface VerifyOptions extends CommonOptions {
   context?: string[];
   dbName?: string;
   dbInstance?: string;
+  iamSimulate?: boolean;
 }
 
 /**
@@ -68,6 +69,9 @@ async function checkOptions(opts: VerifyOptions, isPrefix: boolean, wildcard: bo
   /* Precondition: --db-instance comes with --rds. */
   if (opts.dbInstance !== undefined && !opts.rds)
     throw new UsageError("--db-instance needs --rds --kms-key-id <key ARN>");
+  /* Precondition: --iam-simulate comes with --db-instance. */
+  if (opts.iamSimulate && opts.dbInstance === undefined)
+    throw new UsageError("--iam-simulate cross-checks the RDS-side preflight: add --db-instance <id>");
   /* Precondition: --db-instance checks one object or one RDS wildcard, not a prefix. */
   if (opts.dbInstance !== undefined && isPrefix && !wildcard)
     throw new UsageError(
@@ -105,6 +109,10 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       .option(
         "--db-instance <id>",
         "with --rds: also check the RDS side (instance, option group, restore role, key and bucket policies; read-only calls)",
+      )
+      .option(
+        "--iam-simulate",
+        "with --db-instance: also ask IAM SimulatePrincipalPolicy (needs iam:SimulatePrincipalPolicy) and report where it disagrees",
       )
       .option(
         "--db-name <name>",
@@ -223,6 +231,7 @@ async function runRdsSide(
       bucket,
       keys,
       kmsKeyId,
+      ...(opts.iamSimulate ? { crossCheckWithIam: true } : {}),
       signal: io.signal,
     });
   } finally {

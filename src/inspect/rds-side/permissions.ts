@@ -129,6 +129,7 @@ async function s3Outcomes(
   input: PermissionInput,
   group: Group,
   identity: readonly NamedPolicy[],
+  record: LocalDecision[],
 ): Promise<Outcome[]> {
   const out: Outcome[] = [];
   for (const resource of group.resources)
@@ -146,6 +147,13 @@ async function s3Outcomes(
         ...base,
         ...(input.bucketPolicy ? { resourcePolicy: input.bucketPolicy } : {}),
       });
+      record.push({
+        action,
+        resource,
+        allowed: r.decision === "Allowed",
+        resourceAccount: input.role.account,
+        ...(input.bucketPolicy ? { resourcePolicy: input.bucketPolicy } : {}),
+      });
       if (r.decision !== "Allowed")
         out.push({ action, resource, result: r.decision, resourceDeny: r.resourceDenyStatements });
     }
@@ -157,6 +165,7 @@ async function kmsOutcomes(
   keyArn: string,
   group: Group,
   identity: readonly NamedPolicy[],
+  record: LocalDecision[],
 ) {
   const out: Outcome[] = [];
   const keyAccount = keyArn.split(":")[4] ?? input.role.account;
@@ -171,6 +180,13 @@ async function kmsOutcomes(
       context: roleContext(input.role),
     };
     const r = await decide(input.sim, { ...base, resourcePolicy: input.keyPolicy });
+    record.push({
+      action,
+      resource: keyArn,
+      allowed: r.decision === "Allowed",
+      resourceAccount: keyAccount,
+      resourcePolicy: input.keyPolicy,
+    });
     if (r.decision === "Allowed") continue;
     // Would the role's own policies allow it if the key policy delegated to the account?
     const delegated =
@@ -352,24 +368,38 @@ const KMS_GROUPS = [
   },
 ];
 
-/** Evaluates every S3 and KMS action of restore and backup; adds findings and passed checks. */
+/** One decision of the local evaluation, for the cross-check with IAM SimulatePrincipalPolicy. */
+export interface LocalDecision {
+  readonly action: string;
+  readonly resource: string;
+  readonly allowed: boolean;
+  readonly resourceAccount: string;
+  /** The bucket or key policy it was evaluated with. */
+  readonly resourcePolicy?: unknown;
+}
+
+/**
+ * Evaluates every S3 and KMS action of restore and backup; adds findings and passed checks, and
+ * returns every decision made (empty when nothing could be evaluated).
+ */
 export async function checkRolePermissions(
   input: PermissionInput,
   out: Finding[],
   passed: string[],
-): Promise<void> {
+): Promise<LocalDecision[]> {
+  const decisions: LocalDecision[] = [];
   const identity = input.role.identityPolicies;
-  if (!identity || !input.role.boundary) return; // the "not checked" findings were added when reading
+  if (!identity || !input.role.boundary) return decisions; // the "not checked" findings were added when reading
   try {
     if (input.bucketPolicy !== undefined)
       for (const g of S3_GROUPS(input)) {
-        const bad = await s3Outcomes(input, g.group, identity);
+        const bad = await s3Outcomes(input, g.group, identity, decisions);
         if (bad.length === 0) passed.push(`role may ${g.group.actions.join(", ")} (${g.group.purpose})`);
         out.push(...permissionFindings(input, bucketSide(input, g.group), g.code, g.severity, g.group, bad));
       }
     if (input.keyArn && input.keyPolicy !== undefined)
       for (const g of KMS_GROUPS) {
-        const bad = await kmsOutcomes(input, input.keyArn, g.group, identity);
+        const bad = await kmsOutcomes(input, input.keyArn, g.group, identity, decisions);
         if (bad.length === 0)
           passed.push(`role may ${g.group.actions.join(", ")} on the key (${g.group.purpose})`);
         out.push(
@@ -387,5 +417,7 @@ export async function checkRolePermissions(
   } catch (err) {
     if (!(err instanceof PolicyEvaluationError)) throw err;
     out.push(notEvaluated(`permissions of role ${input.role.roleName}:`, err));
+    return [];
   }
+  return decisions;
 }

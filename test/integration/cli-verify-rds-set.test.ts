@@ -244,6 +244,44 @@ describe("verify --db-instance (the RDS-side preflight from the CLI)", () => {
     expect(r.stderr).toMatch(/not a prefix/);
   });
 
+  it("--before-upload: the RDS side is checked before anything is uploaded (passing and broken setup)", async () => {
+    const s = await createRdsSetup(aws);
+    const args = (x: { bucket: string; keyArn: string; dbInstanceId: string }) => [
+      "verify",
+      `s3://${x.bucket}/later/Sales.bak`,
+      "--rds",
+      "--kms-key-id",
+      x.keyArn,
+      "--db-instance",
+      x.dbInstanceId,
+      "--before-upload",
+    ];
+    const good = await cli(...args(s));
+    expect(good.code, good.stdout).toBe(0);
+    expect(good.stdout).toMatch(/OK {3}RDS side/);
+    expect(good.stdout).toContain("itself was not checked (--before-upload)");
+    expect(good.stdout).not.toContain("rds_restore_database");
+    const broken = await createRdsSetup(aws, { option: false });
+    const bad = await cli(...args(broken), "--json");
+    expect(bad.code).toBe(1);
+    const out = bad.json() as { beforeUpload: boolean; rdsSide: { findings: { code: string }[] } };
+    expect(out.beforeUpload).toBe(true);
+    expect(out.rdsSide.findings.map((f) => f.code)).toEqual(["RDS_OPTION_MISSING"]);
+  });
+
+  it("Precondition: --before-upload comes with --db-instance.", async () => {
+    const r = await cli(
+      "verify",
+      `s3://${aws.bucket}/x.bak`,
+      "--rds",
+      "--kms-key-id",
+      aws.keyArn,
+      "--before-upload",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--before-upload checks only the RDS side/);
+  });
+
   it("Precondition: --iam-simulate comes with --db-instance.", async () => {
     const r = await cli(
       "verify",

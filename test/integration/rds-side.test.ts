@@ -7,6 +7,7 @@
 import { DescribeDBInstancesCommand, DescribeOptionGroupsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { checkRdsSide, type RdsSideCheckInput } from "../../src/inspect/rds-side/check-rds-side.js";
 import type { SendClient } from "../../src/inspect/rds-side/reads.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -189,6 +190,60 @@ describe("checkRdsSide on moto_server", () => {
         policy({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }),
     });
     expect(ec2.codes).toEqual(["RDS_ROLE_TRUST"]);
+  });
+
+  it("a trust policy whose aws:SourceAccount is another account does not let RDS assume the role (RDS_ROLE_TRUST)", async () => {
+    const { codes, result } = await run({
+      trust: (dbArn) =>
+        policy({
+          Effect: "Allow",
+          Principal: { Service: "rds.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": "999999999999" },
+            ArnLike: { "aws:SourceArn": dbArn },
+          },
+        }),
+    });
+    expect(codes).toEqual(["RDS_ROLE_TRUST"]);
+    expect(result.findings[0]!.fix).toContain(`"aws:SourceAccount":"${ACCOUNT}"`);
+  });
+
+  it("a trust policy conditioned on the option group's ARN (aws:SourceArn) passes", async () => {
+    const { result } = await run({
+      trust: () =>
+        policy({
+          Effect: "Allow",
+          Principal: { Service: "rds.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { ArnLike: { "aws:SourceArn": `arn:aws:rds:us-east-1:${ACCOUNT}:og:og-*` } },
+        }),
+    });
+    expect(result.findings).toEqual([]);
+  });
+
+  it("Precondition: IAM_ROLE_ARN is an IAM role ARN.", async () => {
+    const { codes, result } = await run({ roleArnOverride: `arn:aws:iam::${ACCOUNT}:user/bob` });
+    expect(codes).toEqual(["RDS_ROLE_NOT_FOUND"]);
+    expect(result.findings[0]!.message).toContain("is not an IAM role ARN");
+  });
+
+  it("Precondition: the DB instance is in the key's region.", async () => {
+    const { KMSClient, CreateKeyCommand } = await import("@aws-sdk/client-kms");
+    const kmsEu = new KMSClient({
+      endpoint: aws.moto.endpoint,
+      region: "eu-west-1",
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    try {
+      const euKey = (await kmsEu.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+      const { result } = await run({}, { kms: kmsEu, kmsKeyId: euKey });
+      const f = result.findings.find((x) => x.code === "RDS_INSTANCE_REGION_MISMATCH");
+      expect(f?.message).toMatch(/is in us-east-1 but KMS key .* is in eu-west-1/);
+      expect(f?.rdsError).toBe(`Key ${euKey} does not exist`);
+    } finally {
+      kmsEu.destroy();
+    }
   });
 
   it("the role lacks s3:ListBucket / s3:GetBucketLocation on the bucket (RDS_ROLE_S3_BUCKET)", async () => {

@@ -411,6 +411,25 @@ describe("checkRdsSide on moto_server", () => {
     expect((await checkRdsSide(inputFor(s))).findings).toEqual([]);
   });
 
+  it("a permissions boundary without KMS actions limits the role (RDS_ROLE_KMS_RESTORE)", async () => {
+    const { CreatePolicyCommand, PutRolePermissionsBoundaryCommand } = await import("@aws-sdk/client-iam");
+    const s = await createRdsSetup(aws);
+    const boundary = await s.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `boundary-${s.dbInstanceId}`,
+        PolicyDocument: JSON.stringify(policy({ Effect: "Allow", Action: "s3:*", Resource: "*" })),
+      }),
+    );
+    await s.iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: s.roleArn.split("/").pop()!,
+        PermissionsBoundary: boundary.Policy!.Arn!,
+      }),
+    );
+    const r = await checkRdsSide(inputFor(s));
+    expect(r.findings.map((f) => f.code)).toEqual(["RDS_ROLE_KMS_RESTORE", "RDS_ROLE_KMS_BACKUP"]);
+  });
+
   it("a read the caller may not make is reported as not checked with the permission, never as a pass", async () => {
     const s = await createRdsSetup(aws, { managed: () => undefined }); // would fail the KMS checks
     const r = await checkRdsSide(inputFor(s, { iam: denying(s.iam, "GetRolePolicyCommand") }));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { defaultDbName, restoreSql } from "../../src/inspect/rds-restore-sql.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
-import { runBuiltCli, runCli } from "../support/cli.js";
+import { EMULATOR_ENV, runBuiltCli, runCli } from "../support/cli.js";
 
 let aws: TestAws;
 let dir: string;
@@ -181,11 +181,7 @@ describe("guardrails at upload", () => {
 });
 
 describe("built binary", () => {
-  const env = {
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
-  };
+  const env = EMULATOR_ENV;
 
   it("upload --format rds prints the restore T-SQL with the alias resolved to the key ARN, and rds_task_status", async () => {
     const r = await runBuiltCli(

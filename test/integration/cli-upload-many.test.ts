@@ -12,7 +12,7 @@ import { HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
-import { runBuiltCli, runCli } from "../support/cli.js";
+import { EMULATOR_ENV, runBuiltCli, runCli } from "../support/cli.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { makeStripes } from "../support/stripes.js";
 
@@ -240,13 +240,7 @@ describe("built binary", () => {
         "--endpoint-url",
         aws.moto.endpoint,
       ],
-      {
-        env: {
-          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-          AWS_REGION: "us-east-1",
-        },
-      },
+      { env: EMULATOR_ENV },
     );
     expect(r.code, r.stderr).toBe(0);
     const out = r.json() as { files: unknown[]; totals: { files: number }; restoreSql: string };

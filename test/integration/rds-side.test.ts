@@ -98,7 +98,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(result.passed).toEqual(
       expect.arrayContaining([
         `DB instance ${s.dbInstanceId} runs sqlserver-se`,
-        "rds.amazonaws.com may assume role " + s.roleArn.split("/").pop(),
+        `rds.amazonaws.com may assume role ${s.roleArn.split("/").pop()}`,
         "role may kms:Decrypt, kms:DescribeKey on the key (restore)",
         "role may s3:GetObject, s3:GetObjectAttributes (restore)",
       ]),

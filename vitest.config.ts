@@ -16,5 +16,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // fast-check properties run from a fixed seed (FC_SEED=<n> to explore others).
+    setupFiles: ["test/support/fast-check-seed.ts"],
   },
 });

@@ -19,6 +19,8 @@ if (!args.length) {
     // Every `/* Precondition: … */` in src/ has a test of the same name (scripts/preconditions-pending.txt
     // lists the known gaps; it may only shrink).
     ["preconditions", null, ["scripts/check-preconditions.mjs"]],
+    // No Math.random and no real-time waits in test/unit (seeded PRNG, fast-check seed, fake timers).
+    ["unit determinism", null, ["scripts/check-unit-determinism.mjs"]],
     ["build", "tsup", []],
     // The public API report (etc/s3-cse.api.md) must match the build: a change to the API
     // fails here until it is reviewed and committed (`npm run api -- --local` updates it).

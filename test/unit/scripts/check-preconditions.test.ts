@@ -77,6 +77,7 @@ describe("scripts/check-preconditions.mjs", () => {
       "src/f.ts": SRC,
       "test/f.test.ts": [
         'it.each([1, 2])("Precondition: n is a positive integer (%s)", () => {});',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is source text with a template literal
         'it.skipIf(false)(`the name is at most 10 characters ${"x"}`, () => {});',
       ].join("\n"),
     });
@@ -90,6 +91,7 @@ describe("scripts/check-preconditions.mjs", () => {
         '  it.todo("n is a positive integer");',
         "});",
         // A substitution never stands in for the precondition's own words.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is source text with a template literal
         'it(`the name is ${"at most"} 10 characters`, () => {});',
       ].join("\n"),
     });

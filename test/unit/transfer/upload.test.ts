@@ -16,6 +16,7 @@ import { KmsKeyring } from "../../../src/materials/kms-keyring.js";
 import { MiB } from "../../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../../src/transfer/upload.js";
 import { awsError, fakeKms } from "../../support/fake-kms.js";
+import { seededInt } from "../../support/seeded-random.js";
 
 const PART = 5 * MiB;
 const s3 = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
@@ -59,7 +60,7 @@ function upload(data: Buffer, kms = fakeKms(), extra: Partial<Parameters<typeof 
     s3,
     bucket: "b",
     key: "k.bak",
-    source: chunked(data, () => 1 + Math.floor(Math.random() * 300_000)),
+    source: chunked(data, seededInt(data.length, 1, 300_000)),
     contentLength: data.length,
     keyring: new KmsKeyring({ client: kms.kms, keyId: "alias/backups" }),
     format: "rds",

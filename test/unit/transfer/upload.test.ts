@@ -199,6 +199,37 @@ describe("encryptAndUpload call sequences", () => {
     );
   });
 
+  it("Precondition: bucket and key are non-empty", async () => {
+    for (const target of [{ bucket: "" }, { key: "" }]) {
+      await expect(upload(randomBytes(10), fakeKms(), target)).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: "bucket and key are required",
+      });
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it("Precondition: concurrency is an integer from 1 to 64", async () => {
+    for (const concurrency of [0, -1, 1.5, 65, Number.NaN]) {
+      await expect(upload(randomBytes(10), fakeKms(), { concurrency })).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `concurrency must be an integer from 1 to 64, got ${concurrency}`,
+      });
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+    await expect(upload(randomBytes(10), fakeKms(), { concurrency: 64 })).resolves.toBeDefined();
+  });
+
+  it("Precondition: contentLength, when given, is a non-negative integer", async () => {
+    for (const contentLength of [-1, 0.5, 2 ** 53]) {
+      await expect(upload(randomBytes(10), fakeKms(), { contentLength })).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `contentLength must be a non-negative integer, got ${contentLength}`,
+      });
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
   it("Precondition: extra user metadata does not use S3 Encryption Client key names", async () => {
     await expect(upload(randomBytes(10), fakeKms(), { metadata: { "x-amz-iv": "x" } })).rejects.toThrow(
       /reserved/,

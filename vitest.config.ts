@@ -25,6 +25,7 @@ export default defineConfig({
       include: ["src/**/*.ts"],
       reporter: ["text-summary", "json-summary"],
       reportsDirectory: "coverage",
+      thresholds: { statements: 55, branches: 46, functions: 55, lines: 56 },
     },
   },
 });

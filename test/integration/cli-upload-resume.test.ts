@@ -7,7 +7,6 @@
  * the stored ciphertext is compared with what an uninterrupted upload with the same data key and
  * IV / message id stores. No sleeps: the test waits on proxy events and on the checkpoint file.
  */
-import type { ChildProcess } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import { readFileSync, utimesSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -23,7 +22,8 @@ import { downloadToFile } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { readCheckpoint, type UploadCheckpoint } from "../../src/transfer/upload-checkpoint.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
-import { runBuiltCli, spawnBuiltCli } from "../support/cli.js";
+import { runBuiltCli } from "../support/cli.js";
+import { isUploadPart, partNumberOf, startBuiltCli, until } from "../support/cli-process.js";
 import { type Fault, type FaultProxy, type ProxiedRequest, startFaultProxy } from "../support/fault-proxy.js";
 
 const PART = 5 * MiB; // S3's (and moto's) smallest part but the last
@@ -105,19 +105,8 @@ const uploadArgs = (f: Format, file: string, key: string, ...extra: string[]) =>
   ...extra,
 ];
 
-const isUploadPart = (r: ProxiedRequest) => r.method === "PUT" && /[?&]partNumber=\d+/.test(r.url);
-const partNumberOf = (r: ProxiedRequest) => Number(/[?&]partNumber=(\d+)/.exec(r.url)![1]);
 const isComplete = (r: ProxiedRequest) => r.method === "POST" && /[?&]uploadId=/.test(r.url);
 const isCreate = (r: ProxiedRequest) => r.method === "POST" && /[?&]uploads(=|&|$)/.test(r.url);
-
-/** Polls a condition (no fixed sleep): resolves once it holds, fails after `ms`. */
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const checkpointOf = (path: string): Promise<UploadCheckpoint | undefined> =>
   readCheckpoint(path).catch(() => undefined);
@@ -161,17 +150,12 @@ async function killAt(args: string[], checkpoint: string, point: KillPoint): Pro
   proxy.clearRules();
   proxy.addRule(point.rule);
   const held = proxy.nextHeld();
-  const child: ChildProcess = spawnBuiltCli(args, { env, onlyEnv: true });
-  let stderr = "";
-  child.stderr!.on("data", (d) => {
-    stderr += d;
-  });
-  child.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.on("exit", (code, signal) => r({ code, signal })),
-  );
-  const first = await Promise.race([held.then(() => "held" as const), exited.then(() => "exited" as const)]);
-  expect(first, `the upload ended before the kill point: ${stderr}`).toBe("held");
+  const run = startBuiltCli(args, { env, onlyEnv: true });
+  const first = await Promise.race([
+    held.then(() => "held" as const),
+    run.exited.then(() => "exited" as const),
+  ]);
+  expect(first, `the upload ended before the kill point: ${run.stderr()}`).toBe("held");
   await until("the checkpoint to record the acknowledged parts", async () => {
     const cp = await checkpointOf(checkpoint);
     return (
@@ -180,10 +164,10 @@ async function killAt(args: string[], checkpoint: string, point: KillPoint): Pro
       (point.completing === undefined || cp.completing === point.completing)
     );
   });
-  child.kill("SIGKILL");
-  expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
+  run.child.kill("SIGKILL");
+  expect(await run.exited).toEqual({ code: null, signal: "SIGKILL" });
   proxy.clearRules();
-  expect(stderr).toMatch(/checkpoint .*s3cse-upload\.json: if interrupted, run the same command again/);
+  expect(run.stderr()).toMatch(/checkpoint .*s3cse-upload\.json: if interrupted, run the same command again/);
   return (await checkpointOf(checkpoint))!;
 }
 

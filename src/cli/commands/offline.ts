@@ -5,7 +5,7 @@ import { WRITE_FORMATS, type WriteFormat } from "../../materials/materials.js";
 import type { CommitmentPolicy } from "../../materials/policy.js";
 import { decryptFile, encryptFile } from "../../transfer/offline.js";
 import { uploadEncryptedFile } from "../../transfer/upload-encrypted.js";
-import { parseByteSize } from "../byte-size.js";
+import { parseByteSize, parseConcurrency } from "../byte-size.js";
 import { addCommonOptions, type CommonOptions, clientsFor } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
@@ -124,7 +124,7 @@ export function registerOffline(program: Command, io: CliIo, setExit: (code: num
       .argument("<file>", "ciphertext file (its sidecar is <file>.s3cse.json)")
       .argument("<s3url>", "destination, s3://bucket/key")
       .option("--part-size <size>", "bytes per part, e.g. 16MiB (default: 16 MiB, grown to fit 10,000 parts)")
-      .option("--concurrency <n>", "parts in flight at once", "4")
+      .option("--concurrency <n>", "parts in flight at once (1-64)", "4")
       .option("--instruction-file", "store the encryption metadata in <key>.instruction (v2/v3 only)"),
   ).action(async (file: string, s3url: string, opts: UploadEncryptedOptions) => {
     const { bucket, key } = parseS3Url(s3url);
@@ -136,7 +136,7 @@ export function registerOffline(program: Command, io: CliIo, setExit: (code: num
         key,
         file,
         ...(opts.partSize ? { partSize: parseByteSize(opts.partSize) } : {}),
-        concurrency: Number(opts.concurrency ?? 4),
+        concurrency: parseConcurrency(opts.concurrency),
         metadataPlacement: opts.instructionFile ? "instruction-file" : "object",
         signal: io.signal,
       });

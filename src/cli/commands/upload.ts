@@ -13,7 +13,7 @@ import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../
 import { defaultCheckpointPath } from "../../transfer/upload-checkpoint.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import type { MultipartUploadEvent } from "../../transfer/upload-options.js";
-import { parseByteSize } from "../byte-size.js";
+import { parseByteSize, parseConcurrency } from "../byte-size.js";
 import {
   addCommonOptions,
   type CommonOptions,
@@ -77,7 +77,7 @@ export function addUploadOptions(cmd: Command): Command {
         "--part-size <size>",
         "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
       )
-      .option("--concurrency <n>", "parts in flight at once (1-10000)", "4")
+      .option("--concurrency <n>", "parts in flight at once (1-64)", "4")
       .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect)
       .option(
         "--instruction-file",
@@ -162,12 +162,7 @@ export async function runUpload(
     expectedSize !== undefined && file === "-"
       ? choosePartSize(expectedSize, requestedPartSize)
       : requestedPartSize;
-  const concurrency = Number(opts.concurrency ?? "4");
-  /* Precondition: --concurrency is a whole number from 1 to 10000. */
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
-    throw new UsageError(
-      `--concurrency must be a whole number from 1 to 10000 (parts in flight; default 4), got "${opts.concurrency}"`,
-    );
+  const concurrency = parseConcurrency(opts.concurrency);
   const checkpoint = checkpointFor(io, file, opts);
   const encryptionContext = parsePairs(opts.context, "--context");
   const objectParams = objectParamsFrom(opts);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import {
   CreateBucketCommand,
   GetObjectAclCommand,
+  GetObjectLegalHoldCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -185,6 +186,12 @@ describe("s3-cse cp (built binary) as aws s3 cp", () => {
     expect(head.ObjectLockMode).toBe("GOVERNANCE");
     expect(head.ObjectLockLegalHoldStatus).toBe("ON");
     expect(head.ObjectLockRetainUntilDate?.toISOString().slice(0, 16)).toBe(until.slice(0, 16));
+    // GetObjectRetention: moto's answer does not parse in the SDK ("XML parse error"), so the
+    // retention is read from HeadObject above; the legal hold has its own call.
+    const hold = await aws.s3.send(
+      new GetObjectLegalHoldCommand({ Bucket: bucket, Key: "locked/LockedSmall.bak" }),
+    );
+    expect(hold.LegalHold?.Status).toBe("ON");
     const out = join(dir, "locked-out.bak");
     const down = await runBuiltCli(["cp", `s3://${bucket}/locked/Locked.bak`, out, "--allow-legacy"], {
       env,

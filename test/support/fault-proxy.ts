@@ -9,7 +9,9 @@
  * - `stall`: after `afterBytes` bytes nothing more is sent for `ms` milliseconds (then it goes on);
  * - `status`: the request is answered with that status (default 500) and an S3 XML error, without
  *   reaching the upstream;
- * - `flip`: the body byte at offset `at` is XOR-ed with `mask` (default 0x01).
+ * - `flip`: the body byte at offset `at` is XOR-ed with `mask` (default 0x01);
+ * - `delay`: the upstream's answer is held back `ms` milliseconds before its status line (the
+ *   request itself reached the upstream: S3 did the work, the client just hears of it late).
  *
  * Rules match on method, path+query (string: substring; RegExp: test), request headers and the
  * nth matching occurrence (1-based). `bytesPerSecond` caps each response's body rate (for the
@@ -26,7 +28,8 @@ export type Fault =
   | { readonly kind: "truncate"; readonly afterBytes: number }
   | { readonly kind: "stall"; readonly afterBytes: number; readonly ms: number }
   | { readonly kind: "status"; readonly status?: number; readonly code?: string; readonly message?: string }
-  | { readonly kind: "flip"; readonly at: number; readonly mask?: number };
+  | { readonly kind: "flip"; readonly at: number; readonly mask?: number }
+  | { readonly kind: "delay"; readonly ms: number };
 
 export interface FaultRule {
   readonly method?: string;
@@ -160,8 +163,12 @@ export async function startFaultProxy(
         headers: req.headers,
       },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
-        void relayBody(upRes, res, record, fault).catch(() => res.destroy());
+        const relay = () => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
+          void relayBody(upRes, res, record, fault).catch(() => res.destroy());
+        };
+        if (fault?.kind === "delay") setTimeout(relay, fault.ms);
+        else relay();
       },
     );
     up.on("error", () => res.destroy());

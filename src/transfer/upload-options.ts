@@ -162,7 +162,7 @@ export function validateUploadOptions(o: EncryptAndUploadOptions): void {
   assertUploadPolicy(o);
   /* Precondition: bucket and key are non-empty. */
   if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
-  /* Precondition: concurrency is a positive integer. */
+  /* Precondition: concurrency is an integer from 1 to 64. */
   if (
     o.concurrency !== undefined &&
     (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)

@@ -6,10 +6,10 @@
  */
 import { DescribeDBInstancesCommand, DescribeOptionGroupsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkRdsSide, type RdsSideCheckInput } from "../../src/inspect/rds-side/check-rds-side.js";
 import type { SendClient } from "../../src/inspect/rds-side/reads.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 import {
   ACCOUNT,
   createRdsSetup,
@@ -19,13 +19,7 @@ import {
   type RdsSetupParts,
 } from "../support/rds-setup.js";
 
-let aws: TestAws;
-beforeAll(async () => {
-  aws = await startTestAws();
-});
-afterAll(async () => {
-  await aws?.stop();
-});
+const aws = useTestAws();
 
 const KEY = "backups/sales.bak";
 

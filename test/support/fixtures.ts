@@ -19,7 +19,11 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/support/moto-server.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
-import { type EncryptAndUploadOptions, encryptAndUpload, type UploadResult } from "../../src/transfer/upload.js";
+import {
+  type EncryptAndUploadOptions,
+  encryptAndUpload,
+  type UploadResult,
+} from "../../src/transfer/upload.js";
 import { startTestAws, type TestAws } from "./aws.js";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 

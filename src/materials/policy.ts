@@ -1,7 +1,7 @@
 import { type ContentMetadata, LEGACY_WRAP_ALGORITHMS } from "../codec/content-metadata.js";
 import { ErrorCodes, LegacyModeError, SecurityError } from "../errors.js";
 
-/** Same meaning as the official clients' commitment policies (spec §7.1). */
+/** Same meaning as the official clients' commitment policies (docs/formats.md#policy-switches). */
 export type CommitmentPolicy =
   | "FORBID_ENCRYPT_ALLOW_DECRYPT"
   | "REQUIRE_ENCRYPT_ALLOW_DECRYPT"
@@ -40,7 +40,7 @@ export function resolveReadPolicy(o: ReadPolicyOptions = {}): ReadPolicy {
 
 const LEGACY_HINT = "pass --allow-legacy (CLI) or { allowLegacy: true } (library)";
 
-/** True if reading `metadata` needs a legacy wrapping algorithm (spec §7.1). */
+/** True if reading `metadata` needs a legacy wrapping algorithm (docs/formats.md#policy-switches). */
 export function usesLegacyWrapping(metadata: ContentMetadata): boolean {
   if (metadata.format === "v1") return true;
   if (metadata.format === "v2") return LEGACY_WRAP_ALGORITHMS.includes(metadata.wrapAlgorithm);
@@ -99,7 +99,7 @@ export function assertWriteAllowed(format: "v1" | "v2" | "v3", policy: Commitmen
 }
 
 /**
- * Ranged reads (spec §6.1) cannot check a GCM tag: a V2/V3 range is decrypted with AES-CTR and is
+ * Ranged reads (docs/formats.md#ranged-reads) cannot check a GCM tag: a V2/V3 range is decrypted with AES-CTR and is
  * unauthenticated. They need an explicit `allowUnauthenticatedRanges`, on top of everything
  * {@link assertReadAllowed} requires. (Java gates ranged GETs on its legacy-unauthenticated switch.)
  */

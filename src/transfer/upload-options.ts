@@ -64,7 +64,7 @@ export interface EncryptAndUploadOptions {
   /** `rds` (V1 CBC, what RDS restores), `v2` (GCM) or `v3` (key-committing GCM). */
   format: WriteFormat;
   /**
-   * Checked against `format` before anything is read or sent (spec §7.1): `v3` needs a REQUIRE_ENCRYPT_* policy,
+   * Checked against `format` before anything is read or sent (docs/formats.md#policy-switches): `v3` needs a REQUIRE_ENCRYPT_* policy,
    * `v2` needs FORBID_ENCRYPT_ALLOW_DECRYPT; `rds` (V1, what RDS restores) is allowed under every policy, because
    * choosing it is already the explicit legacy flag. Not set: no check (the drop-in client and the CLI always set it).
    */

@@ -9,23 +9,21 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { S3EncryptionClient } from "../../src/client/s3-encryption-client.js";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 let client: S3EncryptionClient;
 beforeAll(async () => {
-  aws = await startTestAws();
   client = new S3EncryptionClient({
     client: aws.s3,
     keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyArn }),
     encryptionContext: { app: "ledger" },
   });
 });
-afterAll(() => aws?.stop());
 
 describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
   it("PutObject encrypts (V3 by default), GetObject decrypts with the SDK's body helpers", async () => {

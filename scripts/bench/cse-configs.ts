@@ -115,6 +115,24 @@ export const cseConfigs: BenchConfig[] = [
     run: (ctx) => cseUpload(ctx, "rds"),
   },
   {
+    name: "cse-v3-8x10",
+    kind: "upload",
+    description: "cse-v3 with the aws CLI's transfer defaults: 8 MiB parts × 10 in flight",
+    run: (ctx) => cseUpload({ ...ctx, partSize: 8 * 2 ** 20, concurrency: 10 }, "v3"),
+  },
+  {
+    name: "cse-rds-8x10",
+    kind: "upload",
+    description: "cse-rds with 8 MiB parts × 10 in flight",
+    run: (ctx) => cseUpload({ ...ctx, partSize: 8 * 2 ** 20, concurrency: 10 }, "rds"),
+  },
+  {
+    name: "cse-v3-c8",
+    kind: "upload",
+    description: "cse-v3 with 16 MiB parts × 8 in flight",
+    run: (ctx) => cseUpload({ ...ctx, concurrency: 8 }, "v3"),
+  },
+  {
     name: "cse-v3-64k",
     kind: "upload",
     description: "cse-v3 reading the file with Node's default 64 KiB highWaterMark",

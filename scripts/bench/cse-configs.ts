@@ -3,8 +3,9 @@
  * CLI) and openDecryptedStream / downloadToFile. The download objects are real s3-cse
  * objects, uploaded once per run by prepareDownloadObjects and kept on disk by the sink.
  */
-import { createReadStream } from "node:fs";
+import { close, createReadStream, open, read } from "node:fs";
 import { rm } from "node:fs/promises";
+import { Readable } from "node:stream";
 import type { WriteFormat } from "../../src/materials/materials.js";
 import { downloadToFile, openDecryptedStream } from "../../src/transfer/download.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
@@ -178,3 +179,65 @@ export async function prepareDownloadObjects(ctx: BenchContext): Promise<void> {
   await cseUpload(ctx, "v3", DOWNLOAD_KEYS.v3);
   await cseUpload(ctx, "rds", DOWNLOAD_KEYS.rds);
 }
+
+/**
+ * Measurement only (the `cse-v3-pooled-read` lever): a file source that reads into a ring of
+ * four reused 1 MiB buffers instead of a fresh buffer per read, to measure what the per-read
+ * allocations cost (each one is V8 external memory, and external-memory growth is what triggers
+ * the mark-compact collections seen with --trace-gc). Safe here only because the encrypting
+ * pipeline consumes each chunk synchronously and the stream buffers at most one chunk ahead
+ * (highWaterMark = one chunk): not a general-purpose source.
+ */
+class PooledFileSource extends Readable {
+  private readonly pool: Buffer[];
+  private next = 0;
+  private fd: number | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly chunk = 2 ** 20,
+  ) {
+    super({ highWaterMark: chunk });
+    this.pool = Array.from({ length: 4 }, () => Buffer.allocUnsafeSlow(chunk));
+  }
+
+  override _construct(callback: (err?: Error | null) => void): void {
+    open(this.path, "r", (err, fd) => {
+      this.fd = fd;
+      callback(err);
+    });
+  }
+
+  override _read(): void {
+    const buf = this.pool[this.next++ % this.pool.length]!;
+    read(this.fd!, buf, 0, this.chunk, null, (err, n) => {
+      if (err) this.destroy(err);
+      else this.push(n === 0 ? null : n === this.chunk ? buf : buf.subarray(0, n));
+    });
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.fd === undefined) callback(err);
+    else close(this.fd, () => callback(err));
+  }
+}
+
+cseConfigs.push({
+  name: "cse-v3-pooled-read",
+  kind: "upload",
+  description: "cse-v3 reading the file into 4 reused 1 MiB buffers (measures per-read allocation cost)",
+  run: async (ctx) => {
+    await encryptAndUpload({
+      s3: ctx.s3,
+      bucket: ctx.bucket,
+      key: ctx.key,
+      source: new PooledFileSource(ctx.file, ctx.readHighWaterMark),
+      contentLength: ctx.size,
+      keyring,
+      format: "v3",
+      partSize: ctx.partSize,
+      concurrency: ctx.concurrency,
+      payloadSigning: ctx.unsignedPayload ? "never" : "auto",
+    });
+  },
+});

@@ -18,7 +18,7 @@ const keyring = new BenchKeyring();
 export const DOWNLOAD_KEYS = { v3: "keep/download-v3", rds: "keep/download-rds" } as const;
 
 async function cseUpload(
-  ctx: BenchContext,
+  ctx: BenchContext & { readonly signing?: "always" | "never" | "auto" },
   format: WriteFormat,
   key = ctx.key,
   encryptInWorker?: boolean,
@@ -34,7 +34,7 @@ async function cseUpload(
     partSize: ctx.partSize,
     concurrency: ctx.concurrency,
     // s3-cse's own default (`auto`: UNSIGNED-PAYLOAD over HTTPS, signed over HTTP) unless --unsigned.
-    payloadSigning: ctx.unsignedPayload ? "never" : "auto",
+    payloadSigning: ctx.signing ?? (ctx.unsignedPayload ? "never" : "auto"),
     ...(encryptInWorker !== undefined ? { encryptInWorker } : {}),
   });
 }
@@ -114,6 +114,12 @@ export const cseConfigs: BenchConfig[] = [
     unsignedPayload: true,
     description: "cse-rds with unsignedPayload: true",
     run: (ctx) => cseUpload(ctx, "rds"),
+  },
+  {
+    name: "cse-v3-signed",
+    kind: "upload",
+    description: "cse-v3 with payloadSigning: always (SigV4 SHA-256 of every part, even over HTTPS)",
+    run: (ctx) => cseUpload({ ...ctx, signing: "always" }, "v3"),
   },
   {
     name: "cse-v3-8x10",

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
-import { ErrorCodes, TransferError, UsageError } from "../../errors.js";
+import { ErrorCodes, isS3CseError, TransferError, UsageError } from "../../errors.js";
 import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-restore-sql.js";
 import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
@@ -13,7 +13,7 @@ import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../
 import { defaultCheckpointPath } from "../../transfer/upload-checkpoint.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import type { MultipartUploadEvent } from "../../transfer/upload-options.js";
-import { parseByteSize } from "../byte-size.js";
+import { parseByteSize, parseConcurrency } from "../byte-size.js";
 import { type CommonOptions, clientsFor, hidesProgress, showsResult } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import {
@@ -70,7 +70,7 @@ export function addUploadOptions(cmd: Command): Command {
         "--part-size <size>",
         "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
       )
-      .option("--concurrency <n>", "parts in flight at once (1-10000)", "4")
+      .option("--concurrency <n>", "parts in flight at once (1-64)", "4")
       .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect)
       .option(
         "--instruction-file",
@@ -123,12 +123,7 @@ export function uploadSettings(opts: UploadOptions, stdin: boolean): UploadSetti
   // With --expected-size the part size is chosen for that size (the stream's length is not known).
   const partSize =
     expectedSize !== undefined && stdin ? choosePartSize(expectedSize, requestedPartSize) : requestedPartSize;
-  const concurrency = Number(opts.concurrency ?? "4");
-  /* Precondition: --concurrency is a whole number from 1 to 10000. */
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
-    throw new UsageError(
-      `--concurrency must be a whole number from 1 to 10000 (parts in flight; default 4), got "${opts.concurrency}"`,
-    );
+  const concurrency = parseConcurrency(opts.concurrency);
   return {
     partSize,
     requestedPartSize,
@@ -272,7 +267,17 @@ export async function runUpload(
           dbName: opts.dbName ?? defaultDbName(file === "-" ? key : file),
         });
   const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
-  const common = uploadRequest(io, opts, settings, clients, { bucket, key }, progressUpdater(progress));
+  let kept: MultipartUploadEvent | undefined;
+  const request = uploadRequest(io, opts, settings, clients, { bucket, key }, progressUpdater(progress));
+  const common = {
+    ...request,
+    onMultipartUpload: (event: MultipartUploadEvent) => {
+      // A kept upload is reported once the failure is known (whether running again can continue it).
+      if (event.state !== "kept") return request.onMultipartUpload(event);
+      io.uploads?.onMultipartUpload(event);
+      kept = event;
+    },
+  };
   let result: UploadResult;
   try {
     result =
@@ -283,6 +288,9 @@ export async function runUpload(
             file,
             ...(checkpoint ? { checkpoint: { path: checkpoint } } : {}),
           });
+  } catch (err) {
+    if (kept !== undefined) reportKept(io, kept, err);
+    throw err;
   } finally {
     progress.stop();
     clients.destroy();
@@ -331,11 +339,20 @@ function reportCheckpoint(io: CliIo, opts: UploadOptions, e: MultipartUploadEven
       io.stderr,
       `s3-cse: multipart upload ${e.uploadId}, checkpoint ${e.checkpointPath}: if interrupted, run the same command again (with --resume) to continue`,
     );
-  else if (e.state === "kept")
-    writeLine(
-      io.stderr,
-      `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: s3-cse abort-upload --checkpoint ${e.checkpointPath}`,
-    );
+}
+
+/**
+ * A resumable upload kept after a failure (always printed, even with --json or --quiet). Running
+ * the same command again continues it, unless the source changed: then it can only be removed.
+ */
+function reportKept(io: CliIo, e: MultipartUploadEvent, err: unknown): void {
+  const remove = `s3-cse abort-upload --checkpoint ${e.checkpointPath}`;
+  writeLine(
+    io.stderr,
+    isS3CseError(err) && err.code === ErrorCodes.SOURCE_CHANGED
+      ? `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was left as it was (checkpoint ${e.checkpointPath}), but the source changed, so it cannot be resumed: remove it with: ${remove}`
+      : `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: ${remove}`,
+  );
 }
 
 /** --dryrun: what an upload would do, without sending anything (only local config is resolved). */

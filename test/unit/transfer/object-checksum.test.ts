@@ -114,7 +114,12 @@ describe("resolveStoredChecksum", () => {
       return { ContentLength: sizes[n - 1], PartsCount: sizes.length };
     },
   });
-  const head = { $metadata: {}, ChecksumCRC32: `${crc32Base64(1234)}-3`, ContentLength: 10_000, ETag: '"abc-3"' };
+  const head = {
+    $metadata: {},
+    ChecksumCRC32: `${crc32Base64(1234)}-3`,
+    ContentLength: 10_000,
+    ETag: '"abc-3"',
+  };
 
   it("Precondition: the parts' sizes add up to the object's length", async () => {
     const odd = s3([100, 100, 100]); // not "equal parts but the last": each part is asked for

@@ -339,4 +339,20 @@ describe("upload --resume after SIGKILL (built CLI, moto through the fault proxy
     expect(proxy.requests.slice(from).filter((q) => q.method === "PUT")).toEqual([]);
     expect(await checkpointOf(checkpoint)).toBeDefined();
   }, 60_000);
+
+  it("v3: killed twice (mid-part 2, then again while the resumed run waits on part 3): the third run sends part 3 only", async () => {
+    const f = FORMATS[2]!;
+    const { file, data, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    const first = await killAt(args, checkpoint, KILL_POINTS[0]!);
+    const second = await killAt(args, checkpoint, KILL_POINTS[1]!);
+    expect(second.uploadId).toBe(first.uploadId);
+    const from = proxy.requests.length;
+    const r = await runBuiltCli([...args, "--json"], { env, onlyEnv: true });
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ ok: true, parts: 3, resumedParts: 2 });
+    expect(proxy.requests.slice(from).filter(isUploadPart).map(partNumberOf)).toEqual([3]);
+    const stored = await getRaw(key);
+    expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
+  }, 90_000);
 });

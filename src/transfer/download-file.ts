@@ -46,11 +46,6 @@ export interface DownloadToFileOptions extends DecryptObjectOptions {
   partSize?: number;
   /** Ranged GETs in flight (default 8). Memory for GCM objects ≈ (concurrency + 1) × partSize. */
   concurrency?: number;
-  /**
-   * CBC objects (RDS, V1): check the ciphertext against the CRC32 S3 stored for the object or its
-   * parts, when it stored one (default true). GCM objects are authenticated by their tag.
-   */
-  verifyChecksum?: boolean;
 }
 
 export interface DownloadResult {

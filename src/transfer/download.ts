@@ -122,7 +122,12 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
   }
 }
 
-export { type DownloadResult, type DownloadToFileOptions, downloadToFile } from "./download-file.js";
+export {
+  type DownloadResult,
+  type DownloadResumeInfo,
+  type DownloadToFileOptions,
+  downloadToFile,
+} from "./download-file.js";
 export {
   assertBodyLength,
   type DecryptObjectOptions,

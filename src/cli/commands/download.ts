@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
 import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../../errors.js";
@@ -6,6 +7,7 @@ import type { CommitmentPolicy } from "../../materials/policy.js";
 import {
   type DecryptObjectOptions,
   type DownloadProgress,
+  type DownloadResumeInfo,
   downloadToFile,
   openDecryptedStream,
 } from "../../transfer/download.js";
@@ -27,6 +29,7 @@ export interface DownloadOptions extends CommonOptions {
   commitmentPolicy?: string;
   context?: string[];
   delayedAuthentication?: boolean;
+  resume?: boolean;
 }
 
 export const POLICIES: Record<string, CommitmentPolicy> = {
@@ -69,6 +72,10 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
         .option(
           "--delayed-authentication",
           "with - (stdout): stream GCM/V3 plaintext before the tag is verified (a failed check then ends the output with an error, after bytes were written); without it, stdout gets nothing until the object authenticated (up to 64 MiB)",
+        )
+        .option(
+          "--resume",
+          "resumable download: keep the partial file (.FILE.resume.s3cse-partial, with a .json state beside it) when the download fails or is killed, and, if one exists, continue it, fetching only the rest (the target is still written only once the whole object decrypted and authenticated)",
         ),
     ),
   )
@@ -77,6 +84,7 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
       examplesHelp([
         "s3-cse download s3://my-backups/sales/SalesDb.bak SalesDb.bak --allow-legacy --kms-key-id alias/rds-backups",
         "s3-cse download s3://lake/raw/data.parquet data.parquet --context project=atlas",
+        "s3-cse download s3://my-backups/2tb.bak 2tb.bak --allow-legacy --resume   # run again after a crash: continues",
       ]),
     )
     .action(async (s3url: string, file: string, opts: DownloadOptions) => {
@@ -98,6 +106,11 @@ export async function runDownload(
   /* Precondition: download to - (stdout) is not combined with --json. */
   if (file === "-" && opts.json)
     throw new UsageError("--json cannot be used with - (stdout): stdout carries the plaintext");
+  /* Precondition: download --resume writes to a file, not - (stdout). */
+  if (file === "-" && opts.resume)
+    throw new UsageError(
+      "--resume needs a file to download into: plaintext already written to - (stdout) cannot be read back to continue",
+    );
   const clients = clientsFor(opts, io.env, io.stderr);
   const progress = createProgress(io, "download", hidesProgress(opts) || file === "-");
   try {
@@ -116,7 +129,32 @@ export async function runDownload(
       await downloadToStdout(io, common, opts.delayedAuthentication === true);
       return;
     }
-    const result = await downloadToFile({ ...common, file });
+    let resumeInfo: DownloadResumeInfo | undefined;
+    const result = await downloadToFile({
+      ...common,
+      file,
+      ...(opts.resume
+        ? {
+            resume: true,
+            onResume: (info: DownloadResumeInfo) => {
+              resumeInfo = info;
+              if (info.from > 0 && showsResult(opts) && !opts.json)
+                writeLine(
+                  io.stderr,
+                  `s3-cse: resuming the download of s3://${bucket}/${key} at byte ${info.from} of ${info.totalBytes} (partial file ${info.partialPath})`,
+                );
+            },
+          }
+        : {}),
+    }).catch((err) => {
+      progress.stop();
+      if (resumeInfo && existsSync(resumeInfo.statePath))
+        writeLine(
+          io.stderr,
+          `s3-cse: the partial download was kept (${resumeInfo.partialPath}, state ${resumeInfo.statePath}); run the same command again to continue`,
+        );
+      throw err;
+    });
     progress.stop();
     if (opts.json) writeJson(io, { ok: true, ...result });
     else if (showsResult(opts))

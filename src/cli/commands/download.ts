@@ -11,6 +11,7 @@ import {
   downloadToFile,
   openDecryptedStream,
 } from "../../transfer/download.js";
+import { parseByteSize } from "../byte-size.js";
 import {
   addCommonOptions,
   type CommonOptions,
@@ -30,6 +31,8 @@ export interface DownloadOptions extends CommonOptions {
   context?: string[];
   delayedAuthentication?: boolean;
   resume?: boolean;
+  partSize?: string;
+  concurrency?: string;
 }
 
 export const POLICIES: Record<string, CommitmentPolicy> = {
@@ -74,6 +77,11 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
           "with - (stdout): stream GCM/V3 plaintext before the tag is verified (a failed check then ends the output with an error, after bytes were written); without it, stdout gets nothing until the object authenticated (up to 64 MiB)",
         )
         .option(
+          "--part-size <size>",
+          "bytes per ranged GET, e.g. 16MiB (default 8 MiB; an object no larger is one GET)",
+        )
+        .option("--concurrency <n>", "ranged GETs in flight at once (1-10000; default 8)")
+        .option(
           "--resume",
           "resumable download: keep the partial file (.FILE.resume.s3cse-partial, with a .json state beside it) when the download fails or is killed, and, if one exists, continue it, fetching only the rest (the target is still written only once the whole object decrypted and authenticated)",
         ),
@@ -89,9 +97,26 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
     )
     .action(async (s3url: string, file: string, opts: DownloadOptions) => {
       const { bucket, key } = parseS3Url(s3url);
-      await runDownload(io, bucket, key, file, opts);
+      await runDownload(io, bucket, key, file, opts, rangedGetOptions(opts));
       setExit(0);
     });
+}
+
+/** `download --part-size --concurrency`: the ranged GETs' size and number in flight. */
+function rangedGetOptions(opts: DownloadOptions): { partSize?: number; concurrency?: number } {
+  const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+  /* Precondition: download --concurrency is a whole number from 1 to 10000. */
+  if (
+    concurrency !== undefined &&
+    (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
+  )
+    throw new UsageError(
+      `--concurrency must be a whole number from 1 to 10000 (ranged GETs in flight; default 8), got "${opts.concurrency}"`,
+    );
+  return {
+    ...(opts.partSize !== undefined ? { partSize: parseByteSize(opts.partSize) } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
 }
 
 /** Downloads and decrypts s3://bucket/key into `file` and prints the result. */
@@ -101,6 +126,7 @@ export async function runDownload(
   key: string,
   file: string,
   opts: DownloadOptions,
+  ranged: { partSize?: number; concurrency?: number } = {},
 ): Promise<void> {
   const encryptionContext = parsePairs(opts.context, "--context");
   /* Precondition: download to - (stdout) is not combined with --json. */
@@ -132,6 +158,7 @@ export async function runDownload(
     let resumeInfo: DownloadResumeInfo | undefined;
     const result = await downloadToFile({
       ...common,
+      ...ranged,
       file,
       ...(opts.resume
         ? {

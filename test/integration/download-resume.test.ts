@@ -209,7 +209,7 @@ describe("downloadToFile({ resume: true })", () => {
   }
 
   for (const format of ["rds", "v3"] as const) {
-    it(`${format}: the object rewritten between the runs (same key, same size): OBJECT_CHANGED, partial discarded, no target; the next run starts cleanly`, async () => {
+    it(`${format}: Precondition: a resumed download continues the same object version (ETag, VersionId, length, format) — the object rewritten between the runs (same key, same size): OBJECT_CHANGED, partial discarded, no target; the next run starts cleanly`, async () => {
       const key = `replaced/${format}.bak`;
       await put(key, randomBytes(4 * MiB), format);
       const { state } = await interrupted(key, format, 2);
@@ -226,7 +226,7 @@ describe("downloadToFile({ resume: true })", () => {
     });
   }
 
-  it("a state file of another object beside the target: refused with CHECKPOINT_MISMATCH naming both; the partial is kept", async () => {
+  it("Precondition: a download state beside the target belongs to the object being downloaded — another object's state: CHECKPOINT_MISMATCH naming both; the partial is kept", async () => {
     await put("other/a.bak", randomBytes(3 * MiB), "v2");
     await put("other/b.bak", randomBytes(3 * MiB), "v2");
     const { paths } = await interrupted("other/a.bak", "v2", 1);

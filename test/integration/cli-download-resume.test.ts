@@ -80,8 +80,8 @@ const args = (key: string, target: string) => [
   "--no-progress",
 ];
 
-/** Starts the download slowly (512 KiB/s per response), SIGKILLs it once its state records ≥ 2 MiB. */
-async function killMidway(key: string, target: string) {
+/** Starts the download slowly (512 KiB/s per response), sends `signal` once its state records ≥ 2 MiB. */
+async function killMidway(key: string, target: string, signal: NodeJS.Signals = "SIGKILL") {
   proxy.setBytesPerSecond(512 * 1024);
   const child = spawn(process.execPath, [BUILT_CLI, ...args(key, target)], {
     env: { ...process.env, ...env },
@@ -91,22 +91,22 @@ async function killMidway(key: string, target: string) {
   child.stderr.on("data", (d) => {
     stderr += d;
   });
-  const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
+  const exited = new Promise<NodeJS.Signals | number | null>((r) => child.on("exit", (c, s) => r(s ?? c)));
   const paths = resumePaths(target);
   let bytes = 0;
   for (let i = 0; i < 600 && bytes < 2 * MiB; i++) {
     await new Promise((r) => setTimeout(r, 50));
     bytes = (await readDownloadState(paths.state).catch(() => undefined))?.bytes ?? 0;
   }
-  child.kill("SIGKILL");
-  expect(await exited, stderr).toBe("SIGKILL");
+  child.kill(signal);
+  expect(await exited, stderr).toBe(signal === "SIGKILL" ? "SIGKILL" : 130);
   proxy.setBytesPerSecond(undefined);
   const state = await readDownloadState(paths.state);
   expect(state?.bytes).toBeGreaterThanOrEqual(2 * MiB);
   expect(state!.bytes).toBeLessThan(state!.ciphertextLength);
   expect(existsSync(target)).toBe(false);
   expect(existsSync(paths.partial)).toBe(true);
-  return { paths, state: state! };
+  return { paths, state: state!, stderr };
 }
 
 describe("download --resume (built binary) after SIGKILL", () => {
@@ -179,6 +179,47 @@ describe("download --resume (built binary) after SIGKILL", () => {
     const fresh = await runBuiltCli(args(key, join(dir, "y.bak")), { env });
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).not.toContain("resuming");
+  }, 60_000);
+
+  it("SIGINT: the download is cancelled (exit 130), the partial and its state are kept and the message says how to continue; a run without --resume points it out and starts over", async () => {
+    const key = "sigint/x.bak";
+    const data = randomBytes(8 * MiB);
+    await put(key, data, "v3");
+    const target = join(dir, "x.bak");
+    const { stderr, paths } = await killMidway(key, target, "SIGINT");
+    expect(stderr).toContain("the partial download was kept");
+    const plain = await runBuiltCli(
+      args(key, target).filter((a) => a !== "--resume"),
+      { env },
+    );
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toContain(`note: ${paths.state} records an interrupted resumable download`);
+    expect((await readFile(target)).equals(data)).toBe(true);
+    // The kept partial is left alone by the plain run.
+    expect(existsSync(paths.partial)).toBe(true);
+  }, 60_000);
+
+  it("cp s3://B/K FILE --resume continues a kept partial download as download --resume does", async () => {
+    const key = "cp/x.bak";
+    const data = randomBytes(8 * MiB);
+    await put(key, data, "rds");
+    const target = join(dir, "cp.bak");
+    const { state } = await killMidway(key, target);
+    const r = await runBuiltCli(
+      [
+        "cp",
+        `s3://${aws.bucket}/${key}`,
+        target,
+        "--resume",
+        "--allow-legacy",
+        "--endpoint-url",
+        proxy.endpoint,
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`at byte ${state.bytes}`);
+    expect(sha(await readFile(target))).toBe(sha(data));
   }, 60_000);
 
   it("Precondition: download --resume writes to a file, not - (stdout)", async () => {

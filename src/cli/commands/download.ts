@@ -11,6 +11,7 @@ import {
   downloadToFile,
   openDecryptedStream,
 } from "../../transfer/download.js";
+import { resumePaths } from "../../transfer/download-state.js";
 import { parseByteSize } from "../byte-size.js";
 import {
   addCommonOptions,
@@ -155,6 +156,7 @@ export async function runDownload(
       await downloadToStdout(io, common, opts.delayedAuthentication === true);
       return;
     }
+    if (!opts.resume) noteKeptPartial(io, file);
     let resumeInfo: DownloadResumeInfo | undefined;
     const result = await downloadToFile({
       ...common,
@@ -193,6 +195,16 @@ export async function runDownload(
     progress.stop();
     clients.destroy();
   }
+}
+
+/** Without --resume: a partial download of `file` kept by an earlier --resume run is pointed out (and left alone). */
+function noteKeptPartial(io: CliIo, file: string): void {
+  const paths = resumePaths(file);
+  if (!existsSync(paths.state)) return;
+  writeLine(
+    io.stderr,
+    `s3-cse: note: ${paths.state} records an interrupted resumable download into ${file}; add --resume to continue it (this download starts over and leaves it; remove ${paths.partial} and ${paths.state} to drop it)`,
+  );
 }
 
 /**

@@ -6,9 +6,11 @@
  * - the decryptor's state is rebuilt by re-encrypting the plaintext already written, with the
  *   object's own key and IV (AES-CBC and AES-GCM are deterministic given both): CBC — the last
  *   re-encrypted block is the IV of the rest and must equal the object's ciphertext block before
- *   the resume offset, which, by CBC's chaining, checks the whole prefix (and its CRC32 joins the
- *   object checksum when S3 stored one); GCM — the re-encrypted prefix is fed to a whole-object
- *   decryptor, so its final tag authenticates the prefix on disk and the rest from S3 together.
+ *   the resume offset; by CBC's chaining a changed plaintext byte on disk, or ranges that did not
+ *   join, change it (a byte corrupted in transit inside a range re-encrypts to the bytes received,
+ *   so that is left, as in any CBC download, to S3's CRC32, which the re-encrypted prefix joins
+ *   when S3 stored one); GCM — the re-encrypted prefix is fed to a whole-object decryptor, so its
+ *   final tag authenticates the prefix on disk and the rest from S3 together.
  */
 import { constants } from "node:fs";
 import { type FileHandle, lstat, open } from "node:fs/promises";

@@ -208,6 +208,26 @@ describe("downloadToFile({ resume: true })", () => {
     });
   }
 
+  for (const [format, code] of [
+    ["rds", ErrorCodes.CHECKSUM_MISMATCH],
+    ["v3", ErrorCodes.AUTHENTICATION_FAILED],
+  ] as const) {
+    it(`${format}: a byte corrupted in transit inside the prefix during the interrupted run is caught after the resume (${code}: S3's part CRC32s for CBC, the tag for GCM); no target`, async () => {
+      const key = `transit-prefix/${format}.bak`;
+      await put(key, randomBytes(12 * MiB + 5), format, { partSize: 5 * MiB });
+      proxy.addRule({
+        method: "GET",
+        path: `/${aws.bucket}/${key}`,
+        headers: { range: rangeAt(1, MiB, format === "rds") },
+        fault: { kind: "flip", at: 500_000 },
+      });
+      await interrupted(key, format, 3);
+      const err = await download(key, viaProxy).catch((e) => e);
+      expect(err).toMatchObject({ code });
+      expect(await readdir(dir)).toEqual([]);
+    });
+  }
+
   for (const format of ["rds", "v3"] as const) {
     it(`${format}: Precondition: a resumed download continues the same object version (ETag, VersionId, length, format) — the object rewritten between the runs (same key, same size): OBJECT_CHANGED, partial discarded, no target; the next run starts cleanly`, async () => {
       const key = `replaced/${format}.bak`;

@@ -32,7 +32,8 @@ async function cseUpload(
     format,
     partSize: ctx.partSize,
     concurrency: ctx.concurrency,
-    unsignedPayload: ctx.unsignedPayload,
+    // s3-cse's own default (`auto`: UNSIGNED-PAYLOAD over HTTPS, signed over HTTP) unless --unsigned.
+    payloadSigning: ctx.unsignedPayload ? "never" : "auto",
     ...(encryptInWorker !== undefined ? { encryptInWorker } : {}),
   });
 }
@@ -47,6 +48,23 @@ async function cseDownload(ctx: BenchContext, key: string): Promise<void> {
     allowLegacy: key === DOWNLOAD_KEYS.rds,
   });
   await drain(opened.stream);
+}
+
+async function cseToFile(ctx: BenchContext, key: string, concurrency?: number): Promise<void> {
+  const file = `${ctx.file}.${ctx.key.replace(/\W/g, "_")}.out`;
+  try {
+    await downloadToFile({
+      s3: ctx.s3,
+      bucket: ctx.bucket,
+      key,
+      keyring,
+      file,
+      allowLegacy: key === DOWNLOAD_KEYS.rds,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+    });
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 export const cseConfigs: BenchConfig[] = [
@@ -115,18 +133,25 @@ export const cseConfigs: BenchConfig[] = [
     run: (ctx) => cseDownload(ctx, DOWNLOAD_KEYS.rds),
   },
   {
+    name: "file-v3-single",
+    kind: "download",
+    baseline: "file-plain",
+    description: "s3-cse downloadToFile of the v3 object with concurrency 1 (one ranged GET at a time)",
+    run: (ctx) => cseToFile(ctx, DOWNLOAD_KEYS.v3, 1),
+  },
+  {
+    name: "file-rds",
+    kind: "download",
+    baseline: "file-plain",
+    description: "s3-cse downloadToFile of the rds (CBC) object, parallel ranged GETs (defaults)",
+    run: (ctx) => cseToFile(ctx, DOWNLOAD_KEYS.rds),
+  },
+  {
     name: "file-v3",
     kind: "download",
     baseline: "file-plain",
-    description: "s3-cse downloadToFile of the v3 object (written into the run's temp dir)",
-    run: async (ctx) => {
-      const file = `${ctx.file}.${ctx.key.replace(/\W/g, "_")}.out`;
-      try {
-        await downloadToFile({ s3: ctx.s3, bucket: ctx.bucket, key: DOWNLOAD_KEYS.v3, keyring, file });
-      } finally {
-        await rm(file, { force: true });
-      }
-    },
+    description: "s3-cse downloadToFile of the v3 object (parallel ranged GETs, defaults; run's temp dir)",
+    run: (ctx) => cseToFile(ctx, DOWNLOAD_KEYS.v3),
   },
 ];
 

@@ -76,20 +76,24 @@ export function assertReadAllowed(metadata: ContentMetadata, policy: ReadPolicy)
   }
 }
 
-/** Throws if the policy forbids writing `format`. */
+/** Throws if the policy forbids writing `format`. Runs before anything is read, wrapped or sent. */
 export function assertWriteAllowed(format: "v1" | "v2" | "v3", policy: CommitmentPolicy): void {
   const committing = format === "v3";
   /* Precondition: the write format agrees with the commitment policy. */
   if (committing && policy === "FORBID_ENCRYPT_ALLOW_DECRYPT") {
     throw new SecurityError(
       ErrorCodes.COMMITMENT_POLICY,
-      "commitment policy FORBID_ENCRYPT_ALLOW_DECRYPT cannot write V3",
+      "commitment policy FORBID_ENCRYPT_ALLOW_DECRYPT cannot write key-committing V3: to write V3 pass " +
+        '--commitment-policy require-encrypt-require-decrypt (CLI) or { commitmentPolicy: "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" } (library); ' +
+        'to write V2 under this policy pass --format v2 (CLI) or { format: "v2" } (library)',
     );
   }
   if (!committing && policy !== "FORBID_ENCRYPT_ALLOW_DECRYPT" && format !== "v1") {
     throw new SecurityError(
       ErrorCodes.COMMITMENT_POLICY,
-      `commitment policy ${policy} cannot write non-committing ${format.toUpperCase()}; use FORBID_ENCRYPT_ALLOW_DECRYPT`,
+      `commitment policy ${policy} cannot write non-committing ${format.toUpperCase()}: to write it pass ` +
+        '--commitment-policy forbid-encrypt-allow-decrypt (CLI) or { commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT" } (library); ' +
+        'or write key-committing V3 (--format v3, { format: "v3" })',
     );
   }
 }

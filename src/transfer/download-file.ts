@@ -60,11 +60,6 @@ export interface DownloadToFileOptions extends DecryptObjectOptions {
   /** Ranged GETs in flight (default 8). Memory for GCM objects ≈ (concurrency + 1) × partSize. */
   concurrency?: number;
   /**
-   * CBC objects (RDS, V1): check the ciphertext against the CRC32 S3 stored for the object or its
-   * parts, when it stored one (default true). GCM objects are authenticated by their tag.
-   */
-  verifyChecksum?: boolean;
-  /**
    * Resumable download: the partial file is kept beside the target as `.<name>.resume.s3cse-partial`
    * with a state file (`….json`: object, ETag, length, format and the bytes decrypted; no key
    * material) when the download fails for a reason that may pass (network, S3, a signal). A later

@@ -146,18 +146,23 @@ export interface UploadResult {
 
 export const DEFAULT_CONCURRENCY = 4;
 
-/** Checks caller options before anything is read or sent. */
 /** The format generation a write format produces. */
 export function writeFormatVersion(format: WriteFormat): "v1" | "v2" | "v3" {
   return format === "rds" ? "v1" : format;
 }
 
-export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+/** Checks `format` against `commitmentPolicy` (when one is given); first of all checks, before any I/O. */
+export function assertUploadPolicy(o: Pick<EncryptAndUploadOptions, "format" | "commitmentPolicy">): void {
   /* Precondition: the write format agrees with the commitment policy. */
   if (o.commitmentPolicy !== undefined) assertWriteAllowed(writeFormatVersion(o.format), o.commitmentPolicy);
+}
+
+/** Checks caller options before anything is read or sent. */
+export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+  assertUploadPolicy(o);
   /* Precondition: bucket and key are non-empty. */
   if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
-  /* Precondition: concurrency is a positive integer. */
+  /* Precondition: concurrency is an integer from 1 to 64. */
   if (
     o.concurrency !== undefined &&
     (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)

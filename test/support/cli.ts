@@ -80,18 +80,29 @@ export function ensureBuilt(): void {
   }
 }
 
-/** Runs the built binary as a real process and resolves with its exit code and output. */
-export async function runBuiltCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean; onlyEnv?: boolean } = {},
-): Promise<CliRun> {
+export interface BuiltCliOptions {
+  env?: NodeJS.ProcessEnv;
+  inheritNoWarnings?: boolean;
+  onlyEnv?: boolean;
+}
+
+/** Spawns the built binary (for tests that signal or kill it mid-way); see {@link runBuiltCli}. */
+export function spawnBuiltCli(args: string[], options: BuiltCliOptions = {}) {
   ensureBuilt();
   // onlyEnv: nothing of the test process's environment (no AWS_* leaking in), just PATH and options.env.
   const env: NodeJS.ProcessEnv = options.onlyEnv
     ? { PATH: process.env.PATH, ...options.env }
     : { ...process.env, ...options.env };
   if (!options.inheritNoWarnings) delete env.NODE_NO_WARNINGS;
-  const child = spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  return spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs the built binary as a real process and resolves with its exit code and output. */
+export async function runBuiltCli(
+  args: string[],
+  options: BuiltCliOptions & { stdin?: Buffer } = {},
+): Promise<CliRun> {
+  const child = spawnBuiltCli(args, options);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on("data", (c: Buffer) => out.push(c));

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
-import { ErrorCodes, TransferError, UsageError } from "../../errors.js";
+import { ErrorCodes, isS3CseError, TransferError, UsageError } from "../../errors.js";
 import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-restore-sql.js";
 import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
@@ -224,6 +224,7 @@ export async function runUpload(
       p.totalBytes,
       `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`,
     );
+  let kept: MultipartUploadEvent | undefined;
   const common = {
     s3: clients.s3,
     bucket,
@@ -238,7 +239,9 @@ export async function runUpload(
     onProgress,
     onMultipartUpload: (event: MultipartUploadEvent) => {
       io.uploads?.onMultipartUpload(event);
-      if (event.checkpointPath !== undefined) reportCheckpoint(io, opts, event);
+      // A kept upload is reported once the failure is known (whether running again can continue it).
+      if (event.state === "kept") kept = event;
+      else if (event.checkpointPath !== undefined) reportCheckpoint(io, opts, event);
     },
     ...(partSize !== undefined ? { partSize } : {}),
     ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
@@ -256,6 +259,9 @@ export async function runUpload(
             file,
             ...(checkpoint ? { checkpoint: { path: checkpoint } } : {}),
           });
+  } catch (err) {
+    if (kept !== undefined) reportKept(io, kept, err);
+    throw err;
   } finally {
     progress.stop();
     clients.destroy();
@@ -307,11 +313,20 @@ function reportCheckpoint(io: CliIo, opts: UploadOptions, e: MultipartUploadEven
       io.stderr,
       `s3-cse: multipart upload ${e.uploadId}, checkpoint ${e.checkpointPath}: if interrupted, run the same command again (with --resume) to continue`,
     );
-  else if (e.state === "kept")
-    writeLine(
-      io.stderr,
-      `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: s3-cse abort-upload --checkpoint ${e.checkpointPath}`,
-    );
+}
+
+/**
+ * A resumable upload kept after a failure (always printed, even with --json or --quiet). Running
+ * the same command again continues it, unless the source changed: then it can only be removed.
+ */
+function reportKept(io: CliIo, e: MultipartUploadEvent, err: unknown): void {
+  const remove = `s3-cse abort-upload --checkpoint ${e.checkpointPath}`;
+  writeLine(
+    io.stderr,
+    isS3CseError(err) && err.code === ErrorCodes.SOURCE_CHANGED
+      ? `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was left as it was (checkpoint ${e.checkpointPath}), but the source changed, so it cannot be resumed: remove it with: ${remove}`
+      : `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: ${remove}`,
+  );
 }
 
 /** --dryrun: what an upload would do, without sending anything (only local config is resolved). */

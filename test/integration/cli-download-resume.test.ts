@@ -8,23 +8,18 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
-import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { readDownloadState, resumePaths } from "../../src/transfer/download-state.js";
-import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { BUILT_CLI, ensureBuilt, runBuiltCli } from "../support/cli.js";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
+import { putEncrypted, useFaultProxy, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let proxy: FaultProxy;
-let root: string;
+const aws = useTestAws();
+const proxy = useFaultProxy(aws).proxy;
+const root = useTempDir("s3cse-cli-dlresume-");
 let dir: string;
 let n = 0;
 const MiB = 1024 * 1024;
@@ -34,17 +29,7 @@ const env = {
   AWS_REGION: "us-east-1",
 };
 
-beforeAll(async () => {
-  ensureBuilt();
-  aws = await startTestAws();
-  proxy = await startFaultProxy(aws.moto.endpoint);
-  root = await mkdtemp(join(tmpdir(), "s3cse-cli-dlresume-"));
-});
-afterAll(async () => {
-  await proxy?.close();
-  await aws?.stop();
-  await rm(root, { recursive: true, force: true });
-});
+beforeAll(() => ensureBuilt());
 beforeEach(async () => {
   proxy.setBytesPerSecond(undefined);
   dir = join(root, `t${++n}`);
@@ -52,18 +37,7 @@ beforeEach(async () => {
 });
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-type Format = "rds" | "v2" | "v3";
-
-async function put(key: string, data: Buffer, format: Format) {
-  await encryptAndUpload({
-    s3: aws.s3,
-    bucket: aws.bucket,
-    key,
-    source: Readable.from([data]),
-    keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
-    format,
-  });
-}
+const put = (key: string, data: Buffer, format: "rds" | "v2" | "v3") => putEncrypted(aws, key, data, format);
 
 const args = (key: string, target: string) => [
   "download",

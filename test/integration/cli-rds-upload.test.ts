@@ -6,7 +6,7 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/clien
 import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { defaultDbName, restoreSql } from "../../src/inspect/rds-restore-sql.js";
-import { runCli } from "../support/cli.js";
+import { EMULATOR_ENV, runBuiltCli, runCli } from "../support/cli.js";
 import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
 
 const aws = useTestAws();
@@ -168,5 +168,64 @@ describe("guardrails at upload", () => {
       "--no-rds-checks",
     );
     expect(forced.code, forced.stderr).toBe(0);
+  });
+});
+
+describe("built binary", () => {
+  const env = EMULATOR_ENV;
+
+  it("upload --format rds prints the restore T-SQL with the alias resolved to the key ARN, and rds_task_status", async () => {
+    const r = await runBuiltCli(
+      [
+        "upload",
+        bak,
+        `s3://${aws.bucket}/built/sales.bak`,
+        "--kms-key-id",
+        aws.aliasName,
+        "--format",
+        "rds",
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `exec msdb.dbo.rds_restore_database @restore_db_name='Sales_Db_s', @s3_arn_to_restore_from='arn:aws:s3:::${aws.bucket}/built/sales.bak', @kms_master_key_arn='${aws.keyArn}';`,
+    );
+    expect(r.stdout).toContain("exec msdb.dbo.rds_task_status @db_name='Sales_Db_s';");
+  });
+
+  it("a backup uploaded without --format gets the TAPE warning naming --format rds; --format v3 silences it", async () => {
+    const warned = await runBuiltCli(
+      [
+        "upload",
+        bak,
+        `s3://${aws.bucket}/built/w.bak`,
+        "--kms-key-id",
+        aws.keyId,
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ],
+      { env },
+    );
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/SQL Server backup.*--format rds/);
+    const silent = await runBuiltCli(
+      [
+        "upload",
+        bak,
+        `s3://${aws.bucket}/built/s.bak`,
+        "--kms-key-id",
+        aws.keyId,
+        "--format",
+        "v3",
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ],
+      { env },
+    );
+    expect(silent.code, silent.stderr).toBe(0);
+    expect(silent.stderr).not.toMatch(/--format rds/);
   });
 });

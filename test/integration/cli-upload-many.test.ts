@@ -12,7 +12,7 @@ import { HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
-import { runBuiltCli, runCli } from "../support/cli.js";
+import { EMULATOR_ENV, runBuiltCli, runCli } from "../support/cli.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
 import { makeStripes } from "../support/stripes.js";
 
@@ -225,6 +225,59 @@ describe("a failure of one file cancels the others (fault proxy)", () => {
   });
 });
 
+describe("cancelling a multi-file upload (Ctrl-C: the CLI's signal)", () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(aws.moto.endpoint);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it("aborts the multipart upload of every file in flight", async () => {
+    const files = ["x.bin", "y.bin", "z.bin"].map((n) => join(dir, n));
+    for (const f of files) await writeFile(f, randomBytes(11 * 1024 * 1024));
+    proxy.addRule({
+      method: "PUT",
+      path: /\/cancel\/[xyz]\.bin\?.*partNumber=2/,
+      fault: { kind: "stall", afterBytes: 0, ms: 5000 },
+    });
+    const controller = new AbortController();
+    const running = runCli(
+      [
+        "upload",
+        ...files,
+        `s3://${aws.bucket}/cancel/`,
+        "--kms-key-id",
+        aws.keyId,
+        "--part-size",
+        "5MiB",
+        "--endpoint-url",
+        proxy.endpoint,
+      ],
+      { signal: controller.signal },
+    );
+    // Cancel once every file has a part 2 in flight (the stall holds them there).
+    for (
+      let i = 0;
+      i < 200 && proxy.matching({ method: "PUT", path: /\/cancel\/[xyz]\.bin\?.*partNumber=2/ }).length < 3;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 25));
+    controller.abort();
+    const r = await running;
+    proxy.clearRules();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/cancelled; the multipart uploads of the files in flight were aborted/);
+    expect(r.stderr).toMatch(/x\.bin → cancel\/x\.bin: aborted/);
+    expect(r.stderr).not.toMatch(/failed, so the others were cancelled/);
+    expect(await openUploads(aws.bucket, "cancel/")).toEqual([]);
+    expect(proxy.matching({ method: "DELETE", path: /\/cancel\/[xyz]\.bin\?uploadId=/ }).length).toBe(3);
+    for (const k of ["cancel/x.bin", "cancel/y.bin", "cancel/z.bin"])
+      await expect(aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: k }))).rejects.toThrow();
+  });
+});
+
 describe("built binary", () => {
   it("uploads several files under a prefix and prints one summary", async () => {
     const r = await runBuiltCli(
@@ -240,13 +293,7 @@ describe("built binary", () => {
         "--endpoint-url",
         aws.moto.endpoint,
       ],
-      {
-        env: {
-          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-          AWS_REGION: "us-east-1",
-        },
-      },
+      { env: EMULATOR_ENV },
     );
     expect(r.code, r.stderr).toBe(0);
     const out = r.json() as { files: unknown[]; totals: { files: number }; restoreSql: string };

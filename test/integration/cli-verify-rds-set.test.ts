@@ -9,7 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
-import { runBuiltCli, runCli } from "../support/cli.js";
+import { EMULATOR_ENV, runBuiltCli, runCli } from "../support/cli.js";
 import { createRdsSetup, policy } from "../support/rds-setup.js";
 import { makeStripes } from "../support/stripes.js";
 
@@ -320,13 +320,7 @@ describe("verify --db-instance (the RDS-side preflight from the CLI)", () => {
         "--endpoint-url",
         aws.moto.endpoint,
       ],
-      {
-        env: {
-          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-          AWS_REGION: "us-east-1",
-        },
-      },
+      { env: EMULATOR_ENV },
     );
     expect(r.code, r.stderr).toBe(0);
     const out = r.json() as { set: { numberOfFiles: number }; rdsSide: { ok: boolean }; restoreSql: string };

@@ -98,7 +98,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(result.passed).toEqual(
       expect.arrayContaining([
         `DB instance ${s.dbInstanceId} runs sqlserver-se`,
-        "rds.amazonaws.com may assume role " + s.roleArn.split("/").pop(),
+        `rds.amazonaws.com may assume role ${s.roleArn.split("/").pop()}`,
         "role may kms:Decrypt, kms:DescribeKey on the key (restore)",
         "role may s3:GetObject, s3:GetObjectAttributes (restore)",
       ]),
@@ -409,6 +409,25 @@ describe("checkRdsSide on moto_server", () => {
       }),
     );
     expect((await checkRdsSide(inputFor(s))).findings).toEqual([]);
+  });
+
+  it("a permissions boundary without KMS actions limits the role (RDS_ROLE_KMS_RESTORE)", async () => {
+    const { CreatePolicyCommand, PutRolePermissionsBoundaryCommand } = await import("@aws-sdk/client-iam");
+    const s = await createRdsSetup(aws);
+    const boundary = await s.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `boundary-${s.dbInstanceId}`,
+        PolicyDocument: JSON.stringify(policy({ Effect: "Allow", Action: "s3:*", Resource: "*" })),
+      }),
+    );
+    await s.iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: s.roleArn.split("/").pop()!,
+        PermissionsBoundary: boundary.Policy!.Arn!,
+      }),
+    );
+    const r = await checkRdsSide(inputFor(s));
+    expect(r.findings.map((f) => f.code)).toEqual(["RDS_ROLE_KMS_RESTORE", "RDS_ROLE_KMS_BACKUP"]);
   });
 
   it("a read the caller may not make is reported as not checked with the permission, never as a pass", async () => {

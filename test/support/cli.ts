@@ -1,8 +1,16 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
+import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
+
+/** The environment a built-binary run against moto_server needs (credentials and Region). */
+export const EMULATOR_ENV: NodeJS.ProcessEnv = {
+  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  AWS_REGION: "us-east-1",
+};
 
 export interface CliRun {
   code: number;

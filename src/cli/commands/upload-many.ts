@@ -6,7 +6,7 @@
  */
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { UsageError } from "../../errors.js";
+import { AbortError, UsageError } from "../../errors.js";
 import { checkBackupHeader, MTF_HEAD_BYTES } from "../../inspect/mtf-header.js";
 import { defaultDbName, restoreSql } from "../../inspect/rds-restore-sql.js";
 import type { UploadResult } from "../../transfer/upload.js";
@@ -183,9 +183,13 @@ export async function runUploadMany(
     const keyArn = await rdsKeyArn(io, clients, bucket, opts);
     const outcomes = await uploadAll(io, opts, settings, clients, bucket, targets, setFiles);
     const failed = outcomes.find((o) => o.status === "failed");
-    if (failed) {
+    if (failed && !io.signal.aborted) {
       reportFailure(io, outcomes);
       throw failed.error;
+    }
+    if (io.signal.aborted) {
+      reportCancel(io, outcomes);
+      throw outcomes.find((o) => o.error !== undefined)?.error ?? new AbortError();
     }
     const sql =
       keyArn === undefined
@@ -243,7 +247,6 @@ async function uploadAll(
           o.error = err;
           o.status = cancel.signal.aborted ? "aborted" : "failed";
           if (!cancel.signal.aborted) cancel.abort(err);
-          if (io.signal.aborted) o.status = "failed";
         } finally {
           bar.stop();
         }
@@ -267,6 +270,11 @@ function reportFailure(io: CliIo, outcomes: readonly Outcome[]): void {
       io.stderr,
       `  ${o.target.file} → s3://${o.result?.bucket ?? "…"}/${o.target.key}: ${o.status}${o.status === "uploaded" ? " (complete; it stays)" : ""}`,
     );
+}
+
+function reportCancel(io: CliIo, outcomes: readonly Outcome[]): void {
+  writeLine(io.stderr, "s3-cse: cancelled; the multipart uploads of the files in flight were aborted:");
+  for (const o of outcomes) writeLine(io.stderr, `  ${o.target.file} → ${o.target.key}: ${o.status}`);
 }
 
 function summarize(

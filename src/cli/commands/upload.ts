@@ -29,7 +29,7 @@ import {
   objectParamsFrom,
   parseMetadata,
 } from "../object-options.js";
-import { createProgress } from "../progress.js";
+import { createProgress, type Progress } from "../progress.js";
 import { parsePairs, parseS3Url } from "../s3-url.js";
 import { POLICIES } from "./download.js";
 
@@ -154,6 +154,8 @@ export async function runUpload(
   key: string,
   opts: UploadOptions,
   formatGiven = false,
+  /** The bar to report to (one file of a set); default: a bar of its own. Stopped when the upload ends. */
+  bar?: Progress,
 ): Promise<void> {
   const requestedPartSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
   const expectedSize = opts.expectedSize === undefined ? undefined : parseByteSize(opts.expectedSize);
@@ -211,7 +213,7 @@ export async function runUpload(
           kmsKeyArn: keyArn,
           dbName: opts.dbName ?? defaultDbName(file === "-" ? key : file),
         });
-  const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
+  const progress = bar ?? createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
   const onProgress = (p: UploadProgress) =>
     // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.
     progress.update(

@@ -51,7 +51,8 @@ const spec = JSON.parse(process.argv[2] ?? "{}") as ChildSpec;
 const unsignedPayload = spec.unsignedPayload || CONFIGS.get(spec.config)?.unsignedPayload === true;
 const s3 = benchClient({
   endpoint: spec.endpoint,
-  maxSockets: spec.concurrency * 2,
+  // Enough sockets for any configuration's own concurrency (e.g. 10 for cse-v3-8x10).
+  maxSockets: Math.max(spec.concurrency * 2, 20),
   unsignedPayload,
   ...(spec.caFile ? { caFile: spec.caFile } : {}),
 });

@@ -12,6 +12,8 @@
  *                     as "name@base"; its node_modules must be installed or linked)
  *   --tls             HTTPS: a self-signed certificate made at the start, trusted by every client
  *   --cap MB/s        per-connection bandwidth cap on the sink, both directions (0 = none)
+ *   --quiet-wait S    wait up to S seconds for a quiet machine before each measurement (60)
+ *   --attempts N      measure a disturbed configuration up to N times, keep the least disturbed (3)
  *   --vs              add the other clients: py-v3 and awscli-put for uploads, awscli-get for
  *                     downloads (installed from PyPI on first use, skipped with a line if not)
  */
@@ -46,14 +48,16 @@ const { values } = parseArgs({
     tls: { type: "boolean", default: false },
     cap: { type: "string", default: "0" },
     vs: { type: "boolean", default: false },
+    "quiet-wait": { type: "string", default: "60" },
+    attempts: { type: "string", default: "3" },
   },
 });
 
 const MiB = 2 ** 20;
 /** Before each measurement, wait up to QUIET_WAIT_MS for other processes to use < QUIET_CORES. */
 const QUIET_CORES = 0.2;
-const QUIET_WAIT_MS = 60_000;
-const MAX_ATTEMPTS = 3;
+const QUIET_WAIT_MS = Number(values["quiet-wait"]) * 1000;
+const MAX_ATTEMPTS = Number(values.attempts);
 const sizeMiB = Number(values.size ?? (values.flat ? 8192 : values.headline ? 2048 : 256));
 const rounds = Number(values.rounds ?? (values.headline ? 5 : 3));
 const DEFAULT_CONFIGS = [

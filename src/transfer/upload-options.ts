@@ -20,6 +20,9 @@ export interface UploadProgress {
   readonly totalBytes: number | undefined;
 }
 
+/** Most parts an upload keeps in flight (memory is about partSize × (concurrency + 2)). */
+export const MAX_UPLOAD_CONCURRENCY = 64;
+
 /** Extra PutObject / CreateMultipartUpload parameters passed through unchanged. */
 export type ObjectParams = Pick<
   PutObjectCommandInput,
@@ -165,9 +168,11 @@ export function validateUploadOptions(o: EncryptAndUploadOptions): void {
   /* Precondition: concurrency is an integer from 1 to 64. */
   if (
     o.concurrency !== undefined &&
-    (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
+    (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > MAX_UPLOAD_CONCURRENCY)
   ) {
-    throw new UsageError(`concurrency must be an integer from 1 to 64, got ${o.concurrency}`);
+    throw new UsageError(
+      `concurrency must be an integer from 1 to ${MAX_UPLOAD_CONCURRENCY}, got ${o.concurrency}`,
+    );
   }
   /* Precondition: contentLength, when given, is a non-negative integer. */
   if (o.contentLength !== undefined && (!Number.isSafeInteger(o.contentLength) || o.contentLength < 0)) {

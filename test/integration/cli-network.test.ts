@@ -107,20 +107,43 @@ describe("network settings (built binary)", () => {
 
 describe("--debug (built binary)", () => {
   it("logs the SDK's requests on stderr with credentials and keys redacted", async () => {
-    const r = await runBuiltCli(
-      upload(aws.moto.endpoint, "net/debug.bak", "--debug", "--format", "rds", "--json"),
-      {
-        env: creds,
-        onlyEnv: true,
-      },
-    );
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/s3-cse debug info: .*"commandName":"GenerateDataKeyCommand"/);
-    expect(r.stderr).toMatch(/"commandName":"PutObjectCommand"/);
-    const wrappedKey = (r.json().metadata as Record<string, string>)["x-amz-key"];
-    expect(wrappedKey?.length).toBeGreaterThan(20);
-    expect(r.stderr).not.toContain(wrappedKey);
-    expect(r.stderr).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
-    expect(r.stderr).toContain("[redacted]");
-  }, 60_000);
+    // Distinctive secrets (moto accepts any): none of them, nor the data key, may reach the log.
+    const secret = "S3cseDebugSecret/MustNotAppear+0123456789abcdef";
+    const token = "S3cseDebugSessionToken-MustNotAppear-9876543210";
+    const accessKey = "AKIAS3CSEDEBUGNOTSHOWN";
+    for (const format of ["rds", "v3"]) {
+      const r = await runBuiltCli(
+        upload(aws.moto.endpoint, `net/debug-${format}.bak`, "--debug", "--format", format, "--json"),
+        {
+          env: {
+            ...creds,
+            AWS_ACCESS_KEY_ID: accessKey,
+            AWS_SECRET_ACCESS_KEY: secret,
+            AWS_SESSION_TOKEN: token,
+          },
+          onlyEnv: true,
+        },
+      );
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/s3-cse debug info: .*"commandName":"GenerateDataKeyCommand"/);
+      expect(r.stderr).toMatch(/"commandName":"PutObjectCommand"/);
+      const metadata = r.json().metadata as Record<string, string>;
+      const wrappedKey = metadata["x-amz-key"] ?? metadata["x-amz-3"];
+      expect(wrappedKey?.length).toBeGreaterThan(20);
+      expect(r.stderr).not.toContain(wrappedKey);
+      if (format === "rds") {
+        // the plaintext data key, as KMS returns it for the wrapped one (V1: no encryption context)
+        const { DecryptCommand } = await import("@aws-sdk/client-kms");
+        const dataKey = await aws.kms.send(
+          new DecryptCommand({ CiphertextBlob: Buffer.from(wrappedKey!, "base64") }),
+        );
+        const plain = Buffer.from(dataKey.Plaintext!);
+        expect(plain.length).toBe(32);
+        for (const form of [plain.toString("base64"), plain.toString("hex"), [...plain].join(",")])
+          expect(r.stderr).not.toContain(form);
+      }
+      for (const s of [secret, token, accessKey]) expect(r.stderr).not.toContain(s);
+      expect(r.stderr).toContain("[redacted]");
+    }
+  }, 90_000);
 });

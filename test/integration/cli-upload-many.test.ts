@@ -166,10 +166,10 @@ describe("upload several files under a prefix", () => {
     ).rejects.toThrow();
   });
 
-  it("Precondition: upload names at least one file and a destination.", async () => {
+  it("upload with a file and no destination names the missing s3url (exit 2)", async () => {
     const r = await up(LOG, "--kms-key-id", aws.keyId);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/upload needs a file/);
+    expect(r.stderr).toMatch(/missing required argument 's3url'/);
   });
 
   it("one file to a prefix keeps its name", async () => {

@@ -12,7 +12,7 @@ import { readFileSync, utimesSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { createContentEncryptor } from "../../src/ciphers/content-cipher.js";
@@ -283,4 +283,76 @@ describe("upload --resume after SIGKILL (built CLI, moto through the fault proxy
     expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
     expect(await downloadSha(f, key, true)).toBe(sha256(data));
   }, 60_000);
+
+  const completedBehind: KillPoint = {
+    name: "Complete done by S3, answer lost",
+    rule: { method: "POST", path: /[?&]uploadId=/, fault: { kind: "holdResponse" } },
+    recorded: [1, 2, 3],
+    completing: true,
+    resent: [],
+  };
+
+  it("v2 --instruction-file: killed after S3 completed the upload but before its answer arrived: the resume finds the object, writes the missing instruction file and sends no part", async () => {
+    const f = FORMATS[3]!;
+    const { file, data, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    await killAt(args, checkpoint, completedBehind);
+    expect(await listUploads(key)).toEqual([]); // S3 completed it
+    const from = proxy.requests.length;
+    const r = await runBuiltCli([...args, "--json"], { env, onlyEnv: true });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({
+      ok: true,
+      parts: 3,
+      bytes: SIZE,
+      instructionFileKey: `${key}.instruction`,
+    });
+    const second = proxy.requests.slice(from);
+    expect(second.filter(isUploadPart)).toEqual([]);
+    expect(second.filter(isComplete)).toEqual([]);
+    expect(second.filter((q) => q.method === "PUT").map((q) => q.url.split("?")[0])).toEqual([
+      `/${aws.bucket}/${key}.instruction`,
+    ]);
+    expect(await checkpointOf(checkpoint)).toBeUndefined();
+    const stored = await getRaw(key);
+    expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
+    expect(await downloadSha(f, key, true)).toBe(sha256(data));
+  }, 60_000);
+
+  it("Precondition: an object taken as the completed upload has its multipart ETag, size and encryption metadata — replaced after the kill: UPLOAD_NOT_FOUND, nothing written", async () => {
+    const f = FORMATS[0]!;
+    const { file, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    await killAt(args, checkpoint, completedBehind);
+    const before = await getRaw(key);
+    await aws.s3.send(
+      new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: before.body, Metadata: before.metadata }),
+    );
+    const from = proxy.requests.length;
+    const r = await runBuiltCli([...args, "--json"], { env, onlyEnv: true });
+    expect(r.code).toBe(1);
+    expect((r.json().error as { code: string }).code).toBe("UPLOAD_NOT_FOUND");
+    expect(r.stderr).toContain(
+      `it was interrupted while being completed, but s3://${aws.bucket}/${key} is not the object it would have made — check it with s3-cse verify`,
+    );
+    expect(proxy.requests.slice(from).filter((q) => q.method === "PUT")).toEqual([]);
+    expect(await checkpointOf(checkpoint)).toBeDefined();
+  }, 60_000);
+
+  it("v3: killed twice (mid-part 2, then again while the resumed run waits on part 3): the third run sends part 3 only", async () => {
+    const f = FORMATS[2]!;
+    const { file, data, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    const first = await killAt(args, checkpoint, KILL_POINTS[0]!);
+    const second = await killAt(args, checkpoint, KILL_POINTS[1]!);
+    expect(second.uploadId).toBe(first.uploadId);
+    const from = proxy.requests.length;
+    const r = await runBuiltCli([...args, "--json"], { env, onlyEnv: true });
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ ok: true, parts: 3, resumedParts: 2 });
+    expect(proxy.requests.slice(from).filter(isUploadPart).map(partNumberOf)).toEqual([3]);
+    const stored = await getRaw(key);
+    expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
+  }, 90_000);
 });

@@ -10,7 +10,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/support/moto-server.js";
 import { EncryptedUpload } from "../../src/client/encrypted-upload.js";
@@ -124,7 +129,6 @@ const PATHS: Record<string, WritePath> = {
       commitmentPolicy: policy,
       partSize: PART,
     });
-    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
     await client.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: DATA }));
   },
   EncryptedUpload: async (key, policy, format) => {
@@ -140,39 +144,47 @@ const PATHS: Record<string, WritePath> = {
       partSize: PART,
     }).done();
   },
-  "built CLI upload --commitment-policy": async (key, policy, format) => {
-    const r = await runBuiltCli(
-      [
-        "upload",
-        file,
-        `s3://${aws.bucket}/${key}`,
-        "--kms-key-id",
-        aws.keyArn,
-        "--format",
-        format,
-        "--commitment-policy",
-        cliPolicy(policy),
-        "--part-size",
-        "5MiB",
-        "--no-rds-checks",
-        "--json",
-        "--endpoint-url",
-        aws.moto.endpoint,
-      ],
-      {
-        env: {
-          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-          AWS_REGION: EMULATOR_REGION,
-        },
-      },
-    );
-    if (r.code === 0) return;
-    const j = r.json() as { error: { code: string; message: string } };
-    expect(r.code, r.stderr).toBe(1);
-    throw Object.assign(new Error(j.error.message), { code: j.error.code, cli: true });
-  },
+  "built CLI upload --commitment-policy": (key, policy, format) => builtCli("upload", key, policy, format),
+  "built CLI cp --commitment-policy": (key, policy, format) => builtCli("cp", key, policy, format),
 };
+
+async function builtCli(
+  command: "upload" | "cp",
+  key: string,
+  policy: CommitmentPolicy,
+  format: WriteFormat,
+): Promise<void> {
+  const r = await runBuiltCli(
+    [
+      command,
+      file,
+      `s3://${aws.bucket}/${key}`,
+      "--kms-key-id",
+      aws.keyArn,
+      "--format",
+      format,
+      "--commitment-policy",
+      cliPolicy(policy),
+      "--part-size",
+      "5MiB",
+      "--no-rds-checks",
+      "--json",
+      "--endpoint-url",
+      aws.moto.endpoint,
+    ],
+    {
+      env: {
+        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+        AWS_REGION: EMULATOR_REGION,
+      },
+    },
+  );
+  if (r.code === 0) return;
+  const j = r.json() as { error: { code: string; message: string } };
+  expect(r.code, r.stderr).toBe(1);
+  throw Object.assign(new Error(j.error.message), { code: j.error.code });
+}
 
 async function storedUnder(prefix: string): Promise<{ objects: number; uploads: number }> {
   const objects = await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: prefix }));
@@ -198,7 +210,7 @@ describe.each(Object.entries(PATHS))("write commitment policy through %s", (path
       const err = (await write(key, policy, format).then(
         () => undefined,
         (e: unknown) => e,
-      )) as { code?: string; message: string; cli?: boolean } | undefined;
+      )) as { code?: string; message: string } | undefined;
       expect(err?.code).toBe("COMMITMENT_POLICY");
       const hint = HINT[format as "v2" | "v3"];
       expect(err?.message).toMatch(hint.cli);

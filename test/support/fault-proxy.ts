@@ -10,6 +10,8 @@
  * - `status`: the request is answered with that status (default 500) and an S3 XML error, without
  *   reaching the upstream;
  * - `flip`: the body byte at offset `at` is XOR-ed with `mask` (default 0x01);
+ * - `delay`: the upstream's answer is held back `ms` milliseconds before its status line (the
+ *   request itself reached the upstream: S3 did the work, the client just hears of it late).
  * - `hold`: the request is held at the proxy — only its head and the first `afterBytes` bytes of
  *   its body (default 0: nothing, the upstream never sees it) are forwarded — until the client
  *   goes away (e.g. the test SIGKILLs it), then the upstream request is dropped unfinished;
@@ -37,7 +39,8 @@ export type Fault =
   | { readonly kind: "status"; readonly status?: number; readonly code?: string; readonly message?: string }
   | { readonly kind: "flip"; readonly at: number; readonly mask?: number }
   | { readonly kind: "hold"; readonly afterBytes?: number }
-  | { readonly kind: "holdResponse" };
+  | { readonly kind: "holdResponse" }
+  | { readonly kind: "delay"; readonly ms: number };
 
 export interface FaultRule {
   readonly method?: string;
@@ -186,8 +189,12 @@ export async function startFaultProxy(
           res.on("close", () => upRes.destroy());
           return;
         }
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
-        void relayBody(upRes, res, record, fault).catch(() => res.destroy());
+        const relay = () => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
+          void relayBody(upRes, res, record, fault).catch(() => res.destroy());
+        };
+        if (fault?.kind === "delay") setTimeout(relay, fault.ms);
+        else relay();
       },
     );
     up.on("error", () => res.destroy());

@@ -13,8 +13,15 @@ import { encryptAndUpload, type UploadProgress, type UploadResult } from "../../
 import { defaultCheckpointPath } from "../../transfer/upload-checkpoint.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import type { MultipartUploadEvent } from "../../transfer/upload-options.js";
-import { parseByteSize } from "../byte-size.js";
-import { type CommonOptions, clientsFor, hidesProgress, showsResult } from "../common-options.js";
+import { parseByteSize, parseConcurrency } from "../byte-size.js";
+import {
+  addCommonOptions,
+  type CommonOptions,
+  clientsFor,
+  hidesProgress,
+  showsResult,
+} from "../common-options.js";
+import { examplesHelp } from "../help.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import {
   addObjectOptions,
@@ -70,7 +77,7 @@ export function addUploadOptions(cmd: Command): Command {
         "--part-size <size>",
         "bytes per part, e.g. 16MiB or 1GiB (default: 16 MiB, grown to fit 10,000 parts)",
       )
-      .option("--concurrency <n>", "parts in flight at once (1-10000)", "4")
+      .option("--concurrency <n>", "parts in flight at once (1-64)", "4")
       .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect)
       .option(
         "--instruction-file",
@@ -123,12 +130,7 @@ export function uploadSettings(opts: UploadOptions, stdin: boolean): UploadSetti
   // With --expected-size the part size is chosen for that size (the stream's length is not known).
   const partSize =
     expectedSize !== undefined && stdin ? choosePartSize(expectedSize, requestedPartSize) : requestedPartSize;
-  const concurrency = Number(opts.concurrency ?? "4");
-  /* Precondition: --concurrency is a whole number from 1 to 10000. */
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
-    throw new UsageError(
-      `--concurrency must be a whole number from 1 to 10000 (parts in flight; default 4), got "${opts.concurrency}"`,
-    );
+  const concurrency = parseConcurrency(opts.concurrency);
   return {
     partSize,
     requestedPartSize,

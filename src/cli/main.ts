@@ -1,4 +1,5 @@
 import { realpathSync } from "node:fs";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { isS3CseError } from "../errors.js";
@@ -7,13 +8,14 @@ import { registerCp } from "./commands/cp.js";
 import { registerDownload } from "./commands/download.js";
 import { registerOffline } from "./commands/offline.js";
 import { registerRewrap } from "./commands/rewrap.js";
-import { registerUpload } from "./commands/upload.js";
+import { registerUpload } from "./commands/upload-command.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { hintFor, profileArg } from "./hints.js";
 import { Interrupts } from "./interrupt.js";
 import { type CliIo, writeJson, writeLine } from "./io.js";
 import { silenceSdkNodeVersionWarning } from "./node-warnings.js";
+import { requireArgumentsFirst } from "./usage.js";
 
 export const VERSION = "0.1.0";
 
@@ -48,6 +50,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   });
   const json = argv.includes("--json");
   try {
+    const quiet: CliIo = { ...io, stdout: new PassThrough(), stderr: new PassThrough() };
+    requireArgumentsFirst(program, argv, () => buildProgram(quiet, () => {}));
     await program.parseAsync(argv as string[], { from: "user" });
     return code;
   } catch (err) {

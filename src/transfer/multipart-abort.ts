@@ -14,12 +14,20 @@ export async function abortMultipartUpload(
   key: string,
   uploadId: string,
   cause: unknown,
+  expectedBucketOwner?: string,
 ): Promise<unknown> {
   let lastAbortError: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       // Deliberately no abort signal: this must run even after the caller cancelled.
-      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      await s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          ...(expectedBucketOwner ? { ExpectedBucketOwner: expectedBucketOwner } : {}),
+        }),
+      );
       return cause;
     } catch (err) {
       if ((err as { name?: string })?.name === "NoSuchUpload") return cause;

@@ -19,6 +19,8 @@ export async function completeMultipartUpload(
     readonly key: string;
     readonly uploadId: string;
     readonly checksumAlgorithm?: string | undefined;
+    /** The account that must own the bucket (ExpectedBucketOwner), as on every request of the upload. */
+    readonly expectedBucketOwner?: string | undefined;
   },
   parts: readonly CompletedPartRef[],
   signal: AbortSignal | undefined,
@@ -34,6 +36,7 @@ export async function completeMultipartUpload(
         Key: target.key,
         UploadId: target.uploadId,
         MultipartUpload: { Parts: listed },
+        ...(target.expectedBucketOwner ? { ExpectedBucketOwner: target.expectedBucketOwner } : {}),
       }),
       signal ? { abortSignal: signal } : {},
     );

@@ -22,6 +22,8 @@ export interface UploadPartsOptions {
   readonly onPartDone?: (part: EncryptedPart, etag: string) => void;
   /** Payload signing of the parts (see unsigned-payload.ts); default `auto`. */
   readonly payloadSigning?: PayloadSigning;
+  /** Sent with every part, as the AWS CLI does: S3 refuses the part if another account owns the bucket. */
+  readonly expectedBucketOwner?: string | undefined;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function uploadParts(options: UploadPartsOptions): Promise<Complete
               ContentLength: part.body.length,
               // Computed while encrypting, so the SDK does not read the part a second time.
               ...(part.checksumCrc32 ? { ChecksumCRC32: part.checksumCrc32 } : {}),
+              ...(options.expectedBucketOwner ? { ExpectedBucketOwner: options.expectedBucketOwner } : {}),
             }),
             options.payloadSigning ?? "auto",
           ),

@@ -109,7 +109,7 @@ export interface ResolvedEncryption {
 
 /**
  * Decodes an object's encryption metadata from its user metadata, fetching the instruction
- * file when the metadata says so (spec §2.4). Throws a FormatError if the object is not
+ * file when the metadata says so (docs/formats.md#format-detection). Throws a FormatError if the object is not
  * client-side encrypted or its metadata is invalid.
  */
 export async function resolveContentMetadata(

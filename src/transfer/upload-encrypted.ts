@@ -147,20 +147,34 @@ export async function uploadEncryptedFile(o: UploadEncryptedOptions): Promise<Up
         uploadId,
         parts,
         concurrency: o.concurrency ?? 4,
+        expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
         signal: o.signal ?? new AbortController().signal,
       });
       partCount = completed.length;
       assertDigest(o.file, sidecar.ciphertext, { length: size, sha256: hash.digest("hex") });
       const out = await completeMultipartUpload(
         o.s3,
-        { bucket: o.bucket, key: o.key, uploadId, checksumAlgorithm: o.objectParams?.ChecksumAlgorithm },
+        {
+          bucket: o.bucket,
+          key: o.key,
+          uploadId,
+          checksumAlgorithm: o.objectParams?.ChecksumAlgorithm,
+          expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
+        },
         completed,
         o.signal,
       );
       etag = out.ETag;
     } catch (err) {
       await parts.return(undefined).catch(() => undefined);
-      throw await abortMultipartUpload(o.s3, o.bucket, o.key, uploadId, err);
+      throw await abortMultipartUpload(
+        o.s3,
+        o.bucket,
+        o.key,
+        uploadId,
+        err,
+        o.objectParams?.ExpectedBucketOwner,
+      );
     }
   }
   let instructionFileKey: string | undefined;

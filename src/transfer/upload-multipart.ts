@@ -67,9 +67,10 @@ export async function uploadMultipart(
       bucket: o.bucket,
       key: o.key,
       uploadId,
-      parts: skipRecorded(prepend(first, session.parts), recorded, session),
+      parts: skipRecorded(prepend(first, session.parts), recorded, session, journal.checkpointPath),
       concurrency: session.concurrency,
       payloadSigning: payloadSigningOf(o),
+      expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
       signal: o.signal ?? new AbortController().signal,
       onPartDone: (part, etag) => {
         counters.bytesUploaded += part.body.length;
@@ -96,6 +97,7 @@ export async function uploadMultipart(
         bucket: o.bucket,
         key: o.key,
         uploadId,
+        expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,
         ...(crc32Declared(session, first) ? { checksumAlgorithm: "CRC32" } : {}),
       },
       completeList(all),
@@ -170,7 +172,14 @@ async function failMultipart(
     session.tell(uploadId, "kept", journal.checkpointPath);
     throw first;
   }
-  const thrown = await abortMultipartUpload(o.s3, o.bucket, o.key, uploadId, first);
+  const thrown = await abortMultipartUpload(
+    o.s3,
+    o.bucket,
+    o.key,
+    uploadId,
+    first,
+    o.objectParams?.ExpectedBucketOwner,
+  );
   session.tell(uploadId, thrown === first ? "aborted" : "left");
   if (thrown === first) await journal.abandoned?.().catch(() => undefined);
   throw thrown;

@@ -20,6 +20,9 @@ export interface UploadProgress {
   readonly totalBytes: number | undefined;
 }
 
+/** Most parts an upload keeps in flight (memory is about partSize × (concurrency + 2)). */
+export const MAX_UPLOAD_CONCURRENCY = 64;
+
 /** Extra PutObject / CreateMultipartUpload parameters passed through unchanged. */
 export type ObjectParams = Pick<
   PutObjectCommandInput,
@@ -61,7 +64,7 @@ export interface EncryptAndUploadOptions {
   /** `rds` (V1 CBC, what RDS restores), `v2` (GCM) or `v3` (key-committing GCM). */
   format: WriteFormat;
   /**
-   * Checked against `format` before anything is read or sent (spec §7.1): `v3` needs a REQUIRE_ENCRYPT_* policy,
+   * Checked against `format` before anything is read or sent (docs/formats.md#policy-switches): `v3` needs a REQUIRE_ENCRYPT_* policy,
    * `v2` needs FORBID_ENCRYPT_ALLOW_DECRYPT; `rds` (V1, what RDS restores) is allowed under every policy, because
    * choosing it is already the explicit legacy flag. Not set: no check (the drop-in client and the CLI always set it).
    */
@@ -146,23 +149,30 @@ export interface UploadResult {
 
 export const DEFAULT_CONCURRENCY = 4;
 
-/** Checks caller options before anything is read or sent. */
 /** The format generation a write format produces. */
 export function writeFormatVersion(format: WriteFormat): "v1" | "v2" | "v3" {
   return format === "rds" ? "v1" : format;
 }
 
-export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+/** Checks `format` against `commitmentPolicy` (when one is given); first of all checks, before any I/O. */
+export function assertUploadPolicy(o: Pick<EncryptAndUploadOptions, "format" | "commitmentPolicy">): void {
   /* Precondition: the write format agrees with the commitment policy. */
   if (o.commitmentPolicy !== undefined) assertWriteAllowed(writeFormatVersion(o.format), o.commitmentPolicy);
+}
+
+/** Checks caller options before anything is read or sent. */
+export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+  assertUploadPolicy(o);
   /* Precondition: bucket and key are non-empty. */
   if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
   /* Precondition: concurrency is an integer from 1 to 64. */
   if (
     o.concurrency !== undefined &&
-    (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 64)
+    (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > MAX_UPLOAD_CONCURRENCY)
   ) {
-    throw new UsageError(`concurrency must be an integer from 1 to 64, got ${o.concurrency}`);
+    throw new UsageError(
+      `concurrency must be an integer from 1 to ${MAX_UPLOAD_CONCURRENCY}, got ${o.concurrency}`,
+    );
   }
   /* Precondition: contentLength, when given, is a non-negative integer. */
   if (o.contentLength !== undefined && (!Number.isSafeInteger(o.contentLength) || o.contentLength < 0)) {

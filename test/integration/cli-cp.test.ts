@@ -1,36 +1,33 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   CreateBucketCommand,
+  GetObjectAclCommand,
+  GetObjectLegalHoldCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runBuiltCli } from "../support/cli.js";
+import { startFaultProxy } from "../support/fault-proxy.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+const dir = useTempDir("s3cse-cp-");
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-cp-"));
   env = {
     AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL: aws.moto.endpoint,
   };
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("s3-cse cp (built binary) as aws s3 cp", () => {
@@ -182,6 +179,12 @@ describe("s3-cse cp (built binary) as aws s3 cp", () => {
     expect(head.ObjectLockMode).toBe("GOVERNANCE");
     expect(head.ObjectLockLegalHoldStatus).toBe("ON");
     expect(head.ObjectLockRetainUntilDate?.toISOString().slice(0, 16)).toBe(until.slice(0, 16));
+    // GetObjectRetention: moto's answer does not parse in the SDK ("XML parse error"), so the
+    // retention is read from HeadObject above; the legal hold has its own call.
+    const hold = await aws.s3.send(
+      new GetObjectLegalHoldCommand({ Bucket: bucket, Key: "locked/LockedSmall.bak" }),
+    );
+    expect(hold.LegalHold?.Status).toBe("ON");
     const out = join(dir, "locked-out.bak");
     const down = await runBuiltCli(["cp", `s3://${bucket}/locked/Locked.bak`, out, "--allow-legacy"], {
       env,
@@ -190,6 +193,142 @@ describe("s3-cse cp (built binary) as aws s3 cp", () => {
     expect((await readFile(out)).equals(data)).toBe(true);
     expect(existsSync(out)).toBe(true);
   }, 120_000);
+});
+
+describe("every object option reaches S3 (built binary, moto)", () => {
+  const MOTO_ACCOUNT = "123456789012";
+  const optionArgs = () => [
+    "--part-size",
+    "5MiB",
+    "--acl",
+    "public-read",
+    "--sse",
+    "aws:kms",
+    "--sse-kms-key-id",
+    aws.keyArn,
+    "--bucket-key-enabled",
+    "--storage-class",
+    "STANDARD_IA",
+    "--content-type",
+    "application/x-sql-backup",
+    "--cache-control",
+    "no-store",
+    "--metadata",
+    "db=Sales,x-amz-meta-env=prod",
+    "--tagging",
+    "team=dba&retention=30d",
+    "--expected-bucket-owner",
+    MOTO_ACCOUNT,
+    "--checksum-algorithm",
+    "CRC32",
+  ];
+  // one part (PutObject) and three parts (CreateMultipartUpload): both paths carry the options
+  for (const [label, size] of [
+    ["single-part", 70_000],
+    ["multipart", 11 * 1024 * 1024],
+  ] as const) {
+    it(`${label}: ACL, SSE-KMS with bucket key, storage class, content type, cache control, metadata, tags, expected owner, checksum`, async () => {
+      const proxy = await startFaultProxy(aws.moto.endpoint);
+      try {
+        const data = randomBytes(size);
+        const file = join(dir, `opts-${label}.bak`);
+        await writeFile(file, data);
+        const key = `opts/${label}.bak`;
+        const up = await runBuiltCli(
+          [
+            "upload",
+            file,
+            `s3://${aws.bucket}/${key}`,
+            "--kms-key-id",
+            aws.aliasName,
+            ...optionArgs(),
+            "--endpoint-url",
+            proxy.endpoint,
+            "--json",
+          ],
+          { env },
+        );
+        expect(up.stderr).toBe("");
+        expect(up.code).toBe(0);
+        expect(up.json()).toMatchObject({ ok: true, key });
+        const head = await aws.s3.send(
+          new HeadObjectCommand({ Bucket: aws.bucket, Key: key, ChecksumMode: "ENABLED" }),
+        );
+        expect(head.StorageClass).toBe("STANDARD_IA");
+        expect(head.ContentType).toBe("application/x-sql-backup");
+        expect(head.CacheControl).toBe("no-store");
+        expect(head.ServerSideEncryption).toBe("aws:kms");
+        expect(head.SSEKMSKeyId).toContain(aws.keyId);
+        expect(head.Metadata).toMatchObject({ db: "Sales", env: "prod" });
+        expect(head.ChecksumCRC32).toMatch(/^[A-Za-z0-9+/]{6}==(-3)?$/);
+        const acl = await aws.s3.send(new GetObjectAclCommand({ Bucket: aws.bucket, Key: key }));
+        expect(acl.Grants).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              Grantee: expect.objectContaining({ URI: "http://acs.amazonaws.com/groups/global/AllUsers" }),
+              Permission: "READ",
+            }),
+          ]),
+        );
+        const tags = await aws.s3.send(new GetObjectTaggingCommand({ Bucket: aws.bucket, Key: key }));
+        expect(tags.TagSet).toEqual(
+          expect.arrayContaining([
+            { Key: "team", Value: "dba" },
+            { Key: "retention", Value: "30d" },
+          ]),
+        );
+        // What was sent: the creating request carries the bucket key flag (moto keeps it only for
+        // PutObject), and every request of the upload names the expected owner (moto does not check it).
+        const writes = proxy.requests.filter((r) => r.url.startsWith(`/${aws.bucket}/${key}`));
+        const creating = writes.find((r) => r.method === "PUT" || /\?uploads/.test(r.url))!;
+        expect(creating.headers["x-amz-server-side-encryption-bucket-key-enabled"]).toBe("true");
+        if (label === "single-part") expect(head.BucketKeyEnabled).toBe(true);
+        expect(writes.length).toBe(label === "multipart" ? 5 : 1); // create, 3 parts, complete
+        for (const r of writes) expect(r.headers["x-amz-expected-bucket-owner"], r.url).toBe(MOTO_ACCOUNT);
+        const out = join(dir, `opts-${label}.out`);
+        const down = await runBuiltCli(["cp", `s3://${aws.bucket}/${key}`, out], { env });
+        expect(down.code).toBe(0);
+        expect((await readFile(out)).equals(data)).toBe(true);
+      } finally {
+        await proxy.close();
+      }
+    }, 90_000);
+  }
+
+  it("a failed upload's AbortMultipartUpload names the expected bucket owner too", async () => {
+    const proxy = await startFaultProxy(aws.moto.endpoint);
+    try {
+      proxy.addRule({ method: "PUT", path: /partNumber=2/, fault: { kind: "status", status: 403 } });
+      const file = join(dir, "owner.bak");
+      await writeFile(file, randomBytes(11 * 1024 * 1024));
+      const r = await runBuiltCli(
+        [
+          "upload",
+          file,
+          `s3://${aws.bucket}/owner/failed.bak`,
+          "--kms-key-id",
+          aws.aliasName,
+          "--part-size",
+          "5MiB",
+          "--expected-bucket-owner",
+          MOTO_ACCOUNT,
+          "--endpoint-url",
+          proxy.endpoint,
+        ],
+        { env },
+      );
+      expect(r.code).toBe(1);
+      const aborts = proxy.requests.filter((q) => q.method === "DELETE" && /uploadId=/.test(q.url));
+      expect(aborts.length).toBeGreaterThanOrEqual(1);
+      for (const a of aborts) expect(a.headers["x-amz-expected-bucket-owner"]).toBe(MOTO_ACCOUNT);
+      const mpus = await aws.s3.send(
+        new ListMultipartUploadsCommand({ Bucket: aws.bucket, Prefix: "owner/" }),
+      );
+      expect(mpus.Uploads ?? []).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
 
 describe("messages that say how to fix it, against moto (built binary)", () => {

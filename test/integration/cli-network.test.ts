@@ -1,17 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runBuiltCli } from "../support/cli.js";
 import { startConnectProxy } from "../support/connect-proxy.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { startTlsFront, type TlsFront } from "../support/tls-front.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+const dir = useTempDir("s3cse-net-");
 let file: string;
 let tls: TlsFront;
 const creds = {
@@ -22,8 +21,6 @@ const creds = {
 };
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-net-"));
   file = join(dir, "net.bak");
   await writeFile(file, randomBytes(2000));
   const u = new URL(aws.moto.endpoint);
@@ -31,8 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tls?.close();
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const upload = (endpoint: string, key: string, ...extra: string[]) => [
@@ -112,20 +107,43 @@ describe("network settings (built binary)", () => {
 
 describe("--debug (built binary)", () => {
   it("logs the SDK's requests on stderr with credentials and keys redacted", async () => {
-    const r = await runBuiltCli(
-      upload(aws.moto.endpoint, "net/debug.bak", "--debug", "--format", "rds", "--json"),
-      {
-        env: creds,
-        onlyEnv: true,
-      },
-    );
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/s3-cse debug info: .*"commandName":"GenerateDataKeyCommand"/);
-    expect(r.stderr).toMatch(/"commandName":"PutObjectCommand"/);
-    const wrappedKey = (r.json().metadata as Record<string, string>)["x-amz-key"];
-    expect(wrappedKey?.length).toBeGreaterThan(20);
-    expect(r.stderr).not.toContain(wrappedKey);
-    expect(r.stderr).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
-    expect(r.stderr).toContain("[redacted]");
-  }, 60_000);
+    // Distinctive secrets (moto accepts any): none of them, nor the data key, may reach the log.
+    const secret = "S3cseDebugSecret/MustNotAppear+0123456789abcdef";
+    const token = "S3cseDebugSessionToken-MustNotAppear-9876543210";
+    const accessKey = "AKIAS3CSEDEBUGNOTSHOWN";
+    for (const format of ["rds", "v3"]) {
+      const r = await runBuiltCli(
+        upload(aws.moto.endpoint, `net/debug-${format}.bak`, "--debug", "--format", format, "--json"),
+        {
+          env: {
+            ...creds,
+            AWS_ACCESS_KEY_ID: accessKey,
+            AWS_SECRET_ACCESS_KEY: secret,
+            AWS_SESSION_TOKEN: token,
+          },
+          onlyEnv: true,
+        },
+      );
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/s3-cse debug info: .*"commandName":"GenerateDataKeyCommand"/);
+      expect(r.stderr).toMatch(/"commandName":"PutObjectCommand"/);
+      const metadata = r.json().metadata as Record<string, string>;
+      const wrappedKey = metadata["x-amz-key"] ?? metadata["x-amz-3"];
+      expect(wrappedKey?.length).toBeGreaterThan(20);
+      expect(r.stderr).not.toContain(wrappedKey);
+      if (format === "rds") {
+        // the plaintext data key, as KMS returns it for the wrapped one (V1: no encryption context)
+        const { DecryptCommand } = await import("@aws-sdk/client-kms");
+        const dataKey = await aws.kms.send(
+          new DecryptCommand({ CiphertextBlob: Buffer.from(wrappedKey!, "base64") }),
+        );
+        const plain = Buffer.from(dataKey.Plaintext!);
+        expect(plain.length).toBe(32);
+        for (const form of [plain.toString("base64"), plain.toString("hex"), [...plain].join(",")])
+          expect(r.stderr).not.toContain(form);
+      }
+      for (const s of [secret, token, accessKey]) expect(r.stderr).not.toContain(s);
+      expect(r.stderr).toContain("[redacted]");
+    }
+  }, 90_000);
 });

@@ -1,32 +1,23 @@
 /** `s3-cse upload --format rds`: the restore T-SQL, the TAPE warning, the pre-upload key checks (moto_server). */
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CreateKeyCommand, DisableKeyCommand } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { defaultDbName, restoreSql } from "../../src/inspect/rds-restore-sql.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runCli } from "../support/cli.js";
+import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+useCliCredentials();
+const dir = useTempDir("s3cse-rdsup-");
 let bak: string;
 const LOG = new URL("../../fixtures/bak/TransactionLogBackup.bak", import.meta.url).pathname;
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-rdsup-"));
   bak = join(dir, "Sales Db's.bak");
   await copyFile(LOG, bak);
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = "us-east-1";
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const up = (...args: string[]) => runCli(["upload", ...args, "--endpoint-url", aws.moto.endpoint]);

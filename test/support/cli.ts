@@ -80,18 +80,29 @@ export function ensureBuilt(): void {
   }
 }
 
-/** Runs the built binary as a real process and resolves with its exit code and output. */
-export async function runBuiltCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean; onlyEnv?: boolean } = {},
-): Promise<CliRun> {
+export interface BuiltCliOptions {
+  env?: NodeJS.ProcessEnv;
+  inheritNoWarnings?: boolean;
+  onlyEnv?: boolean;
+}
+
+/** Spawns the built binary (for tests that signal or kill it mid-way); see {@link runBuiltCli}. */
+export function spawnBuiltCli(args: string[], options: BuiltCliOptions = {}) {
   ensureBuilt();
   // onlyEnv: nothing of the test process's environment (no AWS_* leaking in), just PATH and options.env.
   const env: NodeJS.ProcessEnv = options.onlyEnv
     ? { PATH: process.env.PATH, ...options.env }
     : { ...process.env, ...options.env };
   if (!options.inheritNoWarnings) delete env.NODE_NO_WARNINGS;
-  const child = spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  return spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs the built binary as a real process and resolves with its exit code and output. */
+export async function runBuiltCli(
+  args: string[],
+  options: BuiltCliOptions & { stdin?: Buffer } = {},
+): Promise<CliRun> {
+  const child = spawnBuiltCli(args, options);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -102,4 +113,42 @@ export async function runBuiltCli(
   );
   const stdout = Buffer.concat(out).toString();
   return { code, stdout, stderr: Buffer.concat(err).toString(), json: () => JSON.parse(stdout.trim()) };
+}
+
+/**
+ * Runs the built binary under a pseudo-terminal (util-linux `script`), so stderr is a TTY and the
+ * progress bar draws. stdout and stderr arrive merged, as on a terminal; `stdout` holds both.
+ */
+export async function runBuiltCliOnTty(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
+  ensureBuilt();
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, BUILT_CLI, ...args].map(quote).join(" ");
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, COLUMNS: "160", TERM: "xterm" };
+  const child = spawn("script", ["-q", "-e", "-f", "-c", command, "/dev/null"], {
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on("data", (c: Buffer) => out.push(c));
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  child.stdin.end();
+  const code = await new Promise<number>((resolve) =>
+    child.on("close", (c, signal) => resolve(c ?? (signal ? 128 : 1))),
+  );
+  const stdout = Buffer.concat(out).toString();
+  return { code, stdout, stderr: Buffer.concat(err).toString(), json: () => JSON.parse(stdout.trim()) };
+}
+
+/** The lines a terminal shows over time: the bar redraws in place (carriage returns, cursor moves). */
+export function terminalFrames(text: string): string[] {
+  return text
+    .replace(/\x1B\[\d*G/g, "\r")
+    .replace(/\x1B\[[0-9;?]*[A-Za-z]|\x1B[78]/g, "")
+    .split(/[\r\n]/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
 }

@@ -20,6 +20,10 @@ export interface ChildSpec {
   readonly concurrency: number;
   readonly readHighWaterMark: number;
   readonly unsignedPayload: boolean;
+  /** The run's self-signed certificate, for an https endpoint. */
+  readonly caFile?: string;
+  /** The object the download configurations of other clients read (plain GET of its bytes). */
+  readonly downloadKey?: string;
 }
 
 export interface ChildResult {
@@ -45,7 +49,13 @@ process.on("disconnect", () => process.exit(1));
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as ChildSpec;
 const unsignedPayload = spec.unsignedPayload || CONFIGS.get(spec.config)?.unsignedPayload === true;
-const s3 = benchClient({ endpoint: spec.endpoint, maxSockets: spec.concurrency * 2, unsignedPayload });
+const s3 = benchClient({
+  endpoint: spec.endpoint,
+  // Enough sockets for any configuration's own concurrency (e.g. 10 for cse-v3-8x10).
+  maxSockets: Math.max(spec.concurrency * 2, 20),
+  unsignedPayload,
+  ...(spec.caFile ? { caFile: spec.caFile } : {}),
+});
 const ctx: BenchContext = { ...spec, unsignedPayload, s3 };
 const run =
   spec.config === "prepare-download" ? () => prepareDownloadObjects(ctx) : CONFIGS.get(spec.config)?.run;

@@ -89,11 +89,49 @@ const baseConfigs: BenchConfig[] = [
   },
 ];
 
+const outsideNode = (): Promise<void> => Promise.reject(new Error("runs in Python (driver.py)"));
+
+/** The other clients, run by scripts/bench/python/driver.py, each with its own defaults. */
+const externalConfigs: BenchConfig[] = [
+  {
+    name: "py-v3",
+    kind: "upload",
+    external: { env: "s3ec", mode: "s3ec-put" },
+    description:
+      "official Python S3 Encryption Client v4 (V3 suite), upload_file with its defaults (8 MiB parts, one at a time)",
+    run: outsideNode,
+  },
+  {
+    name: "awscli-put",
+    kind: "upload",
+    external: { env: "awscli", mode: "awscli-put" },
+    description: "aws s3 cp FILE s3://… (aws CLI v1, no encryption; 8 MiB parts × 10 threads)",
+    run: outsideNode,
+  },
+  {
+    name: "awscli-get",
+    kind: "download",
+    baseline: "file-plain",
+    external: { env: "awscli", mode: "awscli-get" },
+    description: "aws s3 cp s3://… FILE of the v3 object (plain bytes, no decryption; 8 MiB ranges × 10)",
+    run: outsideNode,
+  },
+];
+
 export const CONFIGS: ReadonlyMap<string, BenchConfig> = new Map(
-  [...baseConfigs, ...cseConfigs].map((c) => [c.name, c]),
+  [...baseConfigs, ...cseConfigs, ...externalConfigs].map((c) => [c.name, c]),
 );
 
 export const BASELINE = { upload: "plain", download: "get-plain" } as const;
+
+/**
+ * Every configuration is also compared with each of these that ran in the same round (MB/s and
+ * CPU s/GB ratios): the plain SDK, the official Python S3EC v4 and the aws CLI.
+ */
+export const REFERENCES = {
+  upload: ["plain", "py-v3", "awscli-put"],
+  download: ["get-plain", "file-plain", "awscli-get"],
+} as const;
 
 /** Marks a configuration run from the `--compare` checkout. */
 export const COMPARE_SUFFIX = "@base";

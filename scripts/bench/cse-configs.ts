@@ -3,8 +3,9 @@
  * CLI) and openDecryptedStream / downloadToFile. The download objects are real s3-cse
  * objects, uploaded once per run by prepareDownloadObjects and kept on disk by the sink.
  */
-import { createReadStream } from "node:fs";
+import { close, createReadStream, open, read } from "node:fs";
 import { rm } from "node:fs/promises";
+import { Readable } from "node:stream";
 import type { WriteFormat } from "../../src/materials/materials.js";
 import { downloadToFile, openDecryptedStream } from "../../src/transfer/download.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
@@ -17,7 +18,7 @@ const keyring = new BenchKeyring();
 export const DOWNLOAD_KEYS = { v3: "keep/download-v3", rds: "keep/download-rds" } as const;
 
 async function cseUpload(
-  ctx: BenchContext,
+  ctx: BenchContext & { readonly signing?: "always" | "never" | "auto" },
   format: WriteFormat,
   key = ctx.key,
   encryptInWorker?: boolean,
@@ -32,7 +33,8 @@ async function cseUpload(
     format,
     partSize: ctx.partSize,
     concurrency: ctx.concurrency,
-    unsignedPayload: ctx.unsignedPayload,
+    // s3-cse's own default (`auto`: UNSIGNED-PAYLOAD over HTTPS, signed over HTTP) unless --unsigned.
+    payloadSigning: ctx.signing ?? (ctx.unsignedPayload ? "never" : "auto"),
     ...(encryptInWorker !== undefined ? { encryptInWorker } : {}),
   });
 }
@@ -47,6 +49,23 @@ async function cseDownload(ctx: BenchContext, key: string): Promise<void> {
     allowLegacy: key === DOWNLOAD_KEYS.rds,
   });
   await drain(opened.stream);
+}
+
+async function cseToFile(ctx: BenchContext, key: string, concurrency?: number): Promise<void> {
+  const file = `${ctx.file}.${ctx.key.replace(/\W/g, "_")}.out`;
+  try {
+    await downloadToFile({
+      s3: ctx.s3,
+      bucket: ctx.bucket,
+      key,
+      keyring,
+      file,
+      allowLegacy: key === DOWNLOAD_KEYS.rds,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+    });
+  } finally {
+    await rm(file, { force: true });
+  }
 }
 
 export const cseConfigs: BenchConfig[] = [
@@ -97,6 +116,30 @@ export const cseConfigs: BenchConfig[] = [
     run: (ctx) => cseUpload(ctx, "rds"),
   },
   {
+    name: "cse-v3-signed",
+    kind: "upload",
+    description: "cse-v3 with payloadSigning: always (SigV4 SHA-256 of every part, even over HTTPS)",
+    run: (ctx) => cseUpload({ ...ctx, signing: "always" }, "v3"),
+  },
+  {
+    name: "cse-v3-8x10",
+    kind: "upload",
+    description: "cse-v3 with the aws CLI's transfer defaults: 8 MiB parts × 10 in flight",
+    run: (ctx) => cseUpload({ ...ctx, partSize: 8 * 2 ** 20, concurrency: 10 }, "v3"),
+  },
+  {
+    name: "cse-rds-8x10",
+    kind: "upload",
+    description: "cse-rds with 8 MiB parts × 10 in flight",
+    run: (ctx) => cseUpload({ ...ctx, partSize: 8 * 2 ** 20, concurrency: 10 }, "rds"),
+  },
+  {
+    name: "cse-v3-c8",
+    kind: "upload",
+    description: "cse-v3 with 16 MiB parts × 8 in flight",
+    run: (ctx) => cseUpload({ ...ctx, concurrency: 8 }, "v3"),
+  },
+  {
     name: "cse-v3-64k",
     kind: "upload",
     description: "cse-v3 reading the file with Node's default 64 KiB highWaterMark",
@@ -115,18 +158,25 @@ export const cseConfigs: BenchConfig[] = [
     run: (ctx) => cseDownload(ctx, DOWNLOAD_KEYS.rds),
   },
   {
+    name: "file-v3-single",
+    kind: "download",
+    baseline: "file-plain",
+    description: "s3-cse downloadToFile of the v3 object with concurrency 1 (one ranged GET at a time)",
+    run: (ctx) => cseToFile(ctx, DOWNLOAD_KEYS.v3, 1),
+  },
+  {
+    name: "file-rds",
+    kind: "download",
+    baseline: "file-plain",
+    description: "s3-cse downloadToFile of the rds (CBC) object, parallel ranged GETs (defaults)",
+    run: (ctx) => cseToFile(ctx, DOWNLOAD_KEYS.rds),
+  },
+  {
     name: "file-v3",
     kind: "download",
     baseline: "file-plain",
-    description: "s3-cse downloadToFile of the v3 object (written into the run's temp dir)",
-    run: async (ctx) => {
-      const file = `${ctx.file}.${ctx.key.replace(/\W/g, "_")}.out`;
-      try {
-        await downloadToFile({ s3: ctx.s3, bucket: ctx.bucket, key: DOWNLOAD_KEYS.v3, keyring, file });
-      } finally {
-        await rm(file, { force: true });
-      }
-    },
+    description: "s3-cse downloadToFile of the v3 object (parallel ranged GETs, defaults; run's temp dir)",
+    run: (ctx) => cseToFile(ctx, DOWNLOAD_KEYS.v3),
   },
 ];
 
@@ -135,3 +185,65 @@ export async function prepareDownloadObjects(ctx: BenchContext): Promise<void> {
   await cseUpload(ctx, "v3", DOWNLOAD_KEYS.v3);
   await cseUpload(ctx, "rds", DOWNLOAD_KEYS.rds);
 }
+
+/**
+ * Measurement only (the `cse-v3-pooled-read` lever): a file source that reads into a ring of
+ * four reused 1 MiB buffers instead of a fresh buffer per read, to measure what the per-read
+ * allocations cost (each one is V8 external memory, and external-memory growth is what triggers
+ * the mark-compact collections seen with --trace-gc). Safe here only because the encrypting
+ * pipeline consumes each chunk synchronously and the stream buffers at most one chunk ahead
+ * (highWaterMark = one chunk): not a general-purpose source.
+ */
+class PooledFileSource extends Readable {
+  private readonly pool: Buffer[];
+  private next = 0;
+  private fd: number | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly chunk = 2 ** 20,
+  ) {
+    super({ highWaterMark: chunk });
+    this.pool = Array.from({ length: 4 }, () => Buffer.allocUnsafeSlow(chunk));
+  }
+
+  override _construct(callback: (err?: Error | null) => void): void {
+    open(this.path, "r", (err, fd) => {
+      this.fd = fd;
+      callback(err);
+    });
+  }
+
+  override _read(): void {
+    const buf = this.pool[this.next++ % this.pool.length]!;
+    read(this.fd!, buf, 0, this.chunk, null, (err, n) => {
+      if (err) this.destroy(err);
+      else this.push(n === 0 ? null : n === this.chunk ? buf : buf.subarray(0, n));
+    });
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.fd === undefined) callback(err);
+    else close(this.fd, () => callback(err));
+  }
+}
+
+cseConfigs.push({
+  name: "cse-v3-pooled-read",
+  kind: "upload",
+  description: "cse-v3 reading the file into 4 reused 1 MiB buffers (measures per-read allocation cost)",
+  run: async (ctx) => {
+    await encryptAndUpload({
+      s3: ctx.s3,
+      bucket: ctx.bucket,
+      key: ctx.key,
+      source: new PooledFileSource(ctx.file, ctx.readHighWaterMark),
+      contentLength: ctx.size,
+      keyring,
+      format: "v3",
+      partSize: ctx.partSize,
+      concurrency: ctx.concurrency,
+      payloadSigning: ctx.unsignedPayload ? "never" : "auto",
+    });
+  },
+});

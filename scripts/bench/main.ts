@@ -10,6 +10,12 @@
  *   --unsigned        UNSIGNED-PAYLOAD for every configuration   --json   JSON instead of Markdown
  *   --compare DIR     also run each non-baseline configuration from the checkout in DIR (shown
  *                     as "name@base"; its node_modules must be installed or linked)
+ *   --tls             HTTPS: a self-signed certificate made at the start, trusted by every client
+ *   --cap MB/s        per-connection bandwidth cap on the sink, both directions (0 = none)
+ *   --quiet-wait S    wait up to S seconds for a quiet machine before each measurement (60)
+ *   --attempts N      measure a disturbed configuration up to N times, keep the least disturbed (3)
+ *   --vs              add the other clients: py-v3 and awscli-put for uploads, awscli-get for
+ *                     downloads (installed from PyPI on first use, skipped with a line if not)
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile } from "node:fs/promises";
@@ -17,11 +23,14 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { ChildSpec, Measurement } from "./child.js";
-import { BASELINE, COMPARE_SUFFIX, CONFIGS } from "./configs.js";
+import { BASELINE, COMPARE_SUFFIX, CONFIGS, REFERENCES } from "./configs.js";
+import { DOWNLOAD_KEYS } from "./cse-configs.js";
 import { writeInputFile } from "./input.js";
 import { waitForQuiet } from "./machine.js";
-import { killAll, runChild, startSinkProcess } from "./processes.js";
+import { type ExternalCommand, killAll, runChild, startSinkProcess } from "./processes.js";
+import { awscliPython, DRIVER, type PythonEnv, s3ecPython } from "./python-env.js";
 import { type Environment, summarize, toMarkdown } from "./report.js";
+import { makeBenchCert } from "./tls.js";
 
 const { values } = parseArgs({
   options: {
@@ -36,14 +45,19 @@ const { values } = parseArgs({
     compare: { type: "string" },
     unsigned: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    tls: { type: "boolean", default: false },
+    cap: { type: "string", default: "0" },
+    vs: { type: "boolean", default: false },
+    "quiet-wait": { type: "string", default: "60" },
+    attempts: { type: "string", default: "3" },
   },
 });
 
 const MiB = 2 ** 20;
 /** Before each measurement, wait up to QUIET_WAIT_MS for other processes to use < QUIET_CORES. */
 const QUIET_CORES = 0.2;
-const QUIET_WAIT_MS = 60_000;
-const MAX_ATTEMPTS = 3;
+const QUIET_WAIT_MS = Number(values["quiet-wait"]) * 1000;
+const MAX_ATTEMPTS = Number(values.attempts);
 const sizeMiB = Number(values.size ?? (values.flat ? 8192 : values.headline ? 2048 : 256));
 const rounds = Number(values.rounds ?? (values.headline ? 5 : 3));
 const DEFAULT_CONFIGS = [
@@ -56,16 +70,54 @@ const DEFAULT_CONFIGS = [
   "get-v3",
   "get-rds",
 ];
-const requested = values.configs?.split(",") ?? DEFAULT_CONFIGS;
+const requested = [
+  ...new Set([
+    ...(values.configs?.split(",") ?? DEFAULT_CONFIGS),
+    ...(values.vs
+      ? (values.configs?.split(",") ?? DEFAULT_CONFIGS).flatMap((n) =>
+          (REFERENCES[CONFIGS.get(n)?.kind ?? "upload"] as readonly string[]).filter(
+            (r) => CONFIGS.get(r)?.external,
+          ),
+        )
+      : []),
+  ]),
+];
 const unknown = requested.filter((n) => !CONFIGS.has(n));
 if (unknown.length > 0) throw new Error(`unknown configurations: ${unknown.join(", ")}`);
+/** The Python baselines' environments (installed on first use); a failed one skips its configurations. */
+const envs = new Map<string, PythonEnv>();
+const envOf = (which: "s3ec" | "awscli"): PythonEnv => {
+  let env = envs.get(which);
+  if (!env) {
+    env = which === "s3ec" ? s3ecPython() : awscliPython();
+    envs.set(which, env);
+  }
+  return env;
+};
+const skipped: string[] = [];
+const externalOf = (name: string): ExternalCommand | undefined => {
+  const ext = CONFIGS.get(name)?.external;
+  if (!ext) return undefined;
+  const env = envOf(ext.env);
+  return "python" in env ? { python: env.python, driver: DRIVER, mode: ext.mode } : undefined;
+};
+for (const n of requested) {
+  const ext = CONFIGS.get(n)?.external;
+  const env = ext ? envOf(ext.env) : undefined;
+  if (env && "skipped" in env) {
+    skipped.push(`${n}: ${env.skipped}`);
+    process.stderr.write(`bench: skipping ${n}: ${env.skipped}\n`);
+  }
+}
+const runnable = requested.filter((n) => !CONFIGS.get(n)?.external || externalOf(n));
 /** The requested configurations, each preceded by its baseline if that was not requested. */
 const names = [
   ...new Set(
-    requested.flatMap((n) => {
+    runnable.flatMap((n) => {
       const c = CONFIGS.get(n)!;
       const baseline = c.baseline ?? BASELINE[c.kind];
-      return [baseline, n, ...(values.compare && n !== baseline ? [`${n}${COMPARE_SUFFIX}`] : [])];
+      const compare = values.compare && n !== baseline && !c.external;
+      return [baseline, n, ...(compare ? [`${n}${COMPARE_SUFFIX}`] : [])];
     }),
   ),
 ];
@@ -111,9 +163,16 @@ try {
     readHighWaterMark: Number(values["read-hwm"]) * 1024,
     unsignedPayload: values.unsigned,
     rounds,
+    transport: values.tls ? "https" : "http",
+    capMBps: Number(values.cap),
+    skipped,
   };
   await mkdir(join(root, "sink"));
-  const sink = await startSinkProcess(join(root, "sink"));
+  const cert = values.tls ? makeBenchCert(root) : undefined;
+  const sink = await startSinkProcess(join(root, "sink"), {
+    ...(cert ? { tls: cert } : {}),
+    capMBps: Number(values.cap),
+  });
   const file = join(root, "input.bin");
   log(`bench: writing ${sizeMiB} MiB input, sink at ${sink.endpoint}`);
   await writeInputFile(file, environment.sizeBytes);
@@ -128,6 +187,8 @@ try {
     concurrency: environment.concurrency,
     readHighWaterMark: environment.readHighWaterMark,
     unsignedPayload: environment.unsignedPayload,
+    downloadKey: DOWNLOAD_KEYS.v3,
+    ...(cert ? { caFile: cert.certFile } : {}),
   });
   if (names.some((n) => CONFIGS.get(n)?.kind === "download")) {
     log("bench: uploading the object the download configurations read");
@@ -147,7 +208,7 @@ try {
           log(`bench: other processes keep ${load.toFixed(2)} cores busy; measuring anyway`);
         const next = base
           ? await runChild(spec(name.slice(0, -COMPARE_SUFFIX.length), round), sink.pid, values.compare)
-          : await runChild(spec(name, round), sink.pid);
+          : await runChild(spec(name, round), sink.pid, undefined, externalOf(name));
         if (!r || next.otherCores < r.otherCores) r = next;
       }
       if (!r) throw new Error("unreachable: no measurement");

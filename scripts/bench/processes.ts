@@ -14,10 +14,15 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 const live = new Set<ChildProcess>();
 
 function start(script: string, args: string[], cwd?: string): ChildProcess {
-  const child = spawn(process.execPath, ["--no-warnings", "--import", "tsx", script, ...args], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-    ...(cwd ? { cwd } : {}),
-  });
+  return track(
+    spawn(process.execPath, ["--no-warnings", "--import", "tsx", script, ...args], {
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+      ...(cwd ? { cwd } : {}),
+    }),
+  );
+}
+
+function track(child: ChildProcess): ChildProcess {
   live.add(child);
   child.once("exit", () => live.delete(child));
   return child;
@@ -48,8 +53,17 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
-export async function startSinkProcess(dir: string): Promise<Sink> {
-  const child = start(here("./sink/main.ts"), ["--dir", dir]);
+export interface SinkSettings {
+  readonly tls?: { readonly keyFile: string; readonly certFile: string };
+  /** Per-connection cap, MB/s (0 = none). */
+  readonly capMBps?: number;
+}
+
+export async function startSinkProcess(dir: string, settings: SinkSettings = {}): Promise<Sink> {
+  const args = ["--dir", dir];
+  if (settings.tls) args.push("--tls-key", settings.tls.keyFile, "--tls-cert", settings.tls.certFile);
+  if (settings.capMBps) args.push("--cap-mbps", String(settings.capMBps));
+  const child = start(here("./sink/main.ts"), args);
   child.stdout?.setEncoding("utf8");
   const endpoint = await new Promise<string>((resolve, reject) => {
     let buf = "";
@@ -72,18 +86,34 @@ export async function startSinkProcess(dir: string): Promise<Sink> {
   };
 }
 
+/** How a configuration outside Node is started: the venv's python, driver.py and its mode. */
+export interface ExternalCommand {
+  readonly python: string;
+  readonly driver: string;
+  readonly mode: string;
+}
+
 /**
  * Runs one configuration in a fresh process and returns its measurements. With `tree`, the
- * child runs from that checkout instead (A/B comparisons against another commit).
+ * child runs from that checkout instead (A/B comparisons against another commit); with
+ * `external`, a Python driver runs it.
  */
 export async function runChild(
   spec: ChildSpec,
   sinkPid: number | undefined,
   tree?: string,
+  external?: ExternalCommand,
 ): Promise<Measurement> {
   const before = sampleCpu(sinkPid);
   const script = tree ? join(tree, "scripts/bench/child.ts") : here("./child.ts");
-  const out = await readAll(start(script, [JSON.stringify(spec)], tree));
+  const child = external
+    ? track(
+        spawn(external.python, [external.driver, external.mode, JSON.stringify(spec)], {
+          stdio: ["ignore", "pipe", "inherit"],
+        }),
+      )
+    : start(script, [JSON.stringify(spec)], tree);
+  const out = await readAll(child);
   const after = sampleCpu(sinkPid);
   const last = out.trim().split("\n").pop() ?? "";
   const result = JSON.parse(last) as ChildResult;

@@ -16,6 +16,14 @@ export interface BenchContext {
   readonly unsignedPayload: boolean;
 }
 
+/** A configuration run by a Python program (scripts/bench/python/driver.py) instead of Node. */
+export interface ExternalRun {
+  /** Which venv runs it: the S3 Encryption Client v4's or the aws CLI's. */
+  readonly env: "s3ec" | "awscli";
+  /** driver.py's mode. */
+  readonly mode: "s3ec-put" | "awscli-put" | "awscli-get";
+}
+
 export interface BenchConfig {
   readonly name: string;
   readonly kind: "upload" | "download";
@@ -24,6 +32,8 @@ export interface BenchConfig {
   readonly baseline?: string;
   /** Forces UNSIGNED-PAYLOAD on this configuration's client (compare with plain-unsigned). */
   readonly unsignedPayload?: true;
+  /** Set for the Python baselines; `run` is then not used. */
+  readonly external?: ExternalRun;
   run(ctx: BenchContext): Promise<void>;
 }
 

@@ -15,7 +15,7 @@ export interface RequestedRange {
 }
 
 /**
- * How to serve a plaintext range of an encrypted object (spec §6.1): which ciphertext bytes to
+ * How to serve a plaintext range of an encrypted object (docs/formats.md#ranged-reads): which ciphertext bytes to
  * fetch and how to decrypt them. GCM objects (V2 0x0072, V3 0x0073) are read with AES-CTR from
  * the block that holds `start`; CBC objects need one extra leading block (the IV of the next one)
  * and whole blocks up to the one that holds `end`.
@@ -104,7 +104,7 @@ export function planRangedRead(
   };
 }
 
-/** The 16-byte AES-CTR counter block for the GCM keystream at block-aligned `offset` (spec §6.1). */
+/** The 16-byte AES-CTR counter block for the GCM keystream at block-aligned `offset` (docs/formats.md#ranged-reads). */
 export function gcmCounterBlock(iv: Uint8Array, offset: number): Buffer {
   /* Precondition: CTR counters are computed from a 12-byte GCM IV at a block-aligned offset. */
   if (iv.length !== 12 || offset % AES_BLOCK !== 0 || offset < 0) {

@@ -4,7 +4,7 @@ import { ErrorCodes, SecurityError, UsageError } from "../errors.js";
 
 /** 0x00 0x73 — suite 0x0073 as two big-endian bytes; the HKDF info prefix and the V3 AAD. */
 export const V3_SUITE_ID_BYTES = Buffer.from([0x00, 0x73]);
-/** V3 uses a fixed GCM IV of twelve 0x01 bytes (spec §5.3). */
+/** V3 uses a fixed GCM IV of twelve 0x01 bytes (docs/formats.md#key-commitment). */
 export const V3_FIXED_IV = Buffer.alloc(12, 0x01);
 
 const DERIVE_INFO = Buffer.concat([V3_SUITE_ID_BYTES, Buffer.from("DERIVEKEY", "ascii")]);
@@ -17,7 +17,7 @@ export interface CommittedKeys {
   readonly commitment: Buffer;
 }
 
-/** HKDF-SHA512 derivation of V3's DEK and commitment from the data key and message id (spec §5.3). */
+/** HKDF-SHA512 derivation of V3's DEK and commitment from the data key and message id (docs/formats.md#key-commitment). */
 export function deriveCommittedKeys(dataKey: Uint8Array, messageId: Uint8Array): CommittedKeys {
   /* Precondition: the V3 data key is 32 bytes and the message id 28 bytes. */
   if (dataKey.length !== DATA_KEY_LENGTH || messageId.length !== MESSAGE_ID_LENGTH) {

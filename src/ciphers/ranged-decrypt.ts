@@ -7,7 +7,7 @@ import { cbcFailure, contentCipherParams, pkcs7PadLength } from "./content-ciphe
 
 /**
  * Decrypts the ciphertext bytes `plan.fetch` of an object and emits exactly the plaintext bytes
- * `plan.plaintext` (spec §6.1).
+ * `plan.plaintext` (docs/formats.md#ranged-reads).
  *
  * Ranged reads are **not authenticated**: GCM objects are decrypted with AES-CTR and the tag is
  * never checked; CBC was never authenticated. V3 objects still have their key commitment checked

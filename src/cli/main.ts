@@ -8,7 +8,7 @@ import { registerCp } from "./commands/cp.js";
 import { registerDownload } from "./commands/download.js";
 import { registerOffline } from "./commands/offline.js";
 import { registerRewrap } from "./commands/rewrap.js";
-import { registerUpload } from "./commands/upload.js";
+import { registerUpload } from "./commands/upload-command.js";
 import { registerVerify } from "./commands/verify.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { hintFor, profileArg } from "./hints.js";

@@ -26,12 +26,20 @@ export function requireArgumentsFirst(
   } catch {
     return; // a bad option value (e.g. --format v9): the real parse reports it
   }
-  const required = command.registeredArguments.filter((a) => a.required);
-  const missing = required[operands.length];
+  const missing = requiredNames(command)[operands.length];
   /* Precondition: every required argument of the command is given. */
   if (missing !== undefined)
     command.error(
-      `error: missing required argument '${missing.name()}' (usage: s3-cse ${command.name()} ${command.usage()})`,
+      `error: missing required argument '${missing}' (usage: s3-cse ${command.name()} ${command.usage()})`,
       { code: "commander.missingArgument", exitCode: 2 },
     );
+}
+
+/**
+ * The required arguments as the usage line names them (`<file>... <s3url>` is "file", "s3url"),
+ * so a command whose one variadic argument also holds its destination (upload) names the part
+ * that is missing.
+ */
+function requiredNames(command: Command): string[] {
+  return [...command.usage().matchAll(/<([^>]+)>/g)].map((m) => m[1] ?? "");
 }

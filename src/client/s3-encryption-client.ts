@@ -8,6 +8,7 @@ import {
   type PutObjectCommandOutput,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { createRequestHandler } from "../aws/clients.js";
 import type { StringMap } from "../codec/json-map.js";
 import { INSTRUCTION_FILE_SUFFIX } from "../codec/metadata-keys.js";
 import { ErrorCodes, SecurityError, UsageError } from "../errors.js";
@@ -229,6 +230,8 @@ function kmsClientLike(s3: S3ClientLike): KMSClient {
   return new KMSClient({
     region: config.region as string,
     ...(config.credentials ? { credentials: config.credentials as never } : {}),
+    // No hang: the AWS CLI's 60 s connect and read timeouts (the SDK's default has none).
+    requestHandler: createRequestHandler(),
   });
 }
 

@@ -1,9 +1,9 @@
-/** Content-encryption algorithm suites of the S3 Encryption Client (spec §1). */
+/** Content-encryption algorithm suites of the S3 Encryption Client (docs/formats.md#algorithm-suites). */
 
 export type ContentAlgorithmName = "AES/CBC/PKCS5Padding" | "AES/GCM/NoPadding" | "115";
 
 export interface AlgorithmSuite {
-  /** Numeric suite id (spec §1). */
+  /** Numeric suite id (docs/formats.md#algorithm-suites). */
   readonly id: number;
   readonly name: string;
   /** The `x-amz-cek-alg` / `x-amz-c` value that names this suite in metadata. */
@@ -52,12 +52,12 @@ export const ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY: AlgorithmSuite = {
 
 /** Data keys are always 256-bit. */
 export const DATA_KEY_LENGTH = 32;
-/** V3 message id and commitment lengths (spec §5.3). */
+/** V3 message id and commitment lengths (docs/formats.md#key-commitment). */
 export const MESSAGE_ID_LENGTH = 28;
 export const COMMITMENT_LENGTH = 28;
 export const AES_BLOCK = 16;
 
-/** Ciphertext length of a `plaintextLength`-byte body under `suite` (spec §6.3). */
+/** Ciphertext length of a `plaintextLength`-byte body under `suite` (docs/formats.md#lengths). */
 export function ciphertextLength(suite: AlgorithmSuite, plaintextLength: number): number {
   if (suite.cipher === "cbc") return AES_BLOCK * (Math.floor(plaintextLength / AES_BLOCK) + 1);
   return plaintextLength + suite.tagLength;

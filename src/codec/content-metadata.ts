@@ -1,7 +1,7 @@
 import type { AlgorithmSuite } from "./algorithm-suites.js";
 import type { StringMap } from "./json-map.js";
 
-/** Data-key wrapping algorithms that can appear in V2 `x-amz-wrap-alg` (spec §3). */
+/** Data-key wrapping algorithms that can appear in V2 `x-amz-wrap-alg` (docs/formats.md#data-key-wraps). */
 export type WrapAlgorithm =
   | "kms"
   | "kms+context"
@@ -20,7 +20,7 @@ export const V2_WRAP_ALGORITHMS: readonly WrapAlgorithm[] = [
   "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
 ];
 
-/** The legacy wraps: readable only with legacy wrapping enabled, never written (spec §7.1). */
+/** The legacy wraps: readable only with legacy wrapping enabled, never written (docs/formats.md#policy-switches). */
 export const LEGACY_WRAP_ALGORITHMS: readonly WrapAlgorithm[] = [
   "kms",
   "AESWrap",
@@ -36,7 +36,7 @@ export const V3_WRAP_CODES = {
 export type V3WrapAlgorithm = keyof typeof V3_WRAP_CODES;
 
 /**
- * How a V1 object's `x-amz-key` was wrapped. V1 metadata does not say (spec §8.5), so the
+ * How a V1 object's `x-amz-key` was wrapped. V1 metadata does not say (docs/formats.md#what-rds-writes), so the
  * reader's keyring decides: `kms` (RDS / .NET KMSAlgorithm), `aes` (AES-ECB) or `rsa` (PKCS#1 v1.5).
  */
 export type V1WrapKind = "kms" | "aes" | "rsa";
@@ -79,7 +79,7 @@ export interface V3ContentMetadata extends ContentMetadataCommon {
 export type ContentMetadata = V1ContentMetadata | V2ContentMetadata | V3ContentMetadata;
 export type FormatGeneration = ContentMetadata["format"];
 
-/** Where a reader must look for an object's encryption metadata (spec §2.4). */
+/** Where a reader must look for an object's encryption metadata (docs/formats.md#format-detection). */
 export type MetadataLocation =
   | { readonly kind: "object"; readonly generation: "v1" | "v2" | "v3" }
   /** V3 with `x-amz-c/d/i` in object metadata and the rest in the instruction file. */

@@ -27,7 +27,7 @@ function invalid(message: string): FormatError {
   return new FormatError(ErrorCodes.INVALID_METADATA, message);
 }
 
-/** Decides where the encryption metadata lives, from object metadata alone (spec §2.4). */
+/** Decides where the encryption metadata lives, from object metadata alone (docs/formats.md#format-detection). */
 export function locateContentMetadata(
   objectMetadata: Readonly<Record<string, string | undefined>>,
 ): MetadataLocation {
@@ -189,7 +189,7 @@ function decodeV3(m: Meta): V3ContentMetadata {
   };
 }
 
-/** Parses an instruction file's JSON body into a metadata map (spec §4). */
+/** Parses an instruction file's JSON body into a metadata map (docs/formats.md#instruction-files). */
 export function parseInstructionFile(body: string): Record<string, string> {
   let parsed: unknown;
   try {
@@ -206,7 +206,7 @@ export function parseInstructionFile(body: string): Record<string, string> {
     if (typeof v !== "string") throw invalid(`instruction file entry "${k}" must be a string`);
     out[k.toLowerCase()] = v;
   }
-  // The old .NET V1 client wrote {"EncryptedEnvelopeKey": …, "IV": …} (spec §4).
+  // The old .NET V1 client wrote {"EncryptedEnvelopeKey": …, "IV": …} (docs/formats.md#instruction-files).
   if (out.encryptedenvelopekey !== undefined && out.iv !== undefined && out[Keys.KEY_V1] === undefined) {
     return { [Keys.KEY_V1]: out.encryptedenvelopekey, [Keys.IV]: out.iv, [Keys.MATDESC]: "{}" };
   }

@@ -7,7 +7,7 @@ import { V3_OBJECT_ONLY_KEYS } from "./metadata-rules.js";
 
 /**
  * Encodes a value object into S3 user metadata (names without `x-amz-meta-`), exactly the
- * keys each format defines (spec §2) and nothing else.
+ * keys each format defines (docs/formats.md#object-metadata) and nothing else.
  */
 export function encodeContentMetadata(cm: ContentMetadata): Record<string, string> {
   switch (cm.format) {
@@ -49,7 +49,7 @@ export function encodeContentMetadata(cm: ContentMetadata): Record<string, strin
 }
 
 /**
- * Splits encoded metadata for instruction-file mode (spec §4): V1/V2 move every S3EC key to
+ * Splits encoded metadata for instruction-file mode (docs/formats.md#instruction-files): V1/V2 move every S3EC key to
  * the instruction file (the object keeps only the plaintext length); V3 keeps `x-amz-c/d/i` on
  * the object and moves the rest.
  */

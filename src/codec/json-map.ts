@@ -7,7 +7,7 @@ const MIME_WORD = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
 
 /**
  * Undoes RFC 2047 "encoded-word" double encoding, which S3 applies to non-ASCII metadata
- * values (spec §2, "double encoding"). Values without encoded words are returned unchanged.
+ * values (docs/formats.md#object-metadata, "double encoding"). Values without encoded words are returned unchanged.
  */
 export function decodeRfc2047(value: string): string {
   if (!value.includes("=?")) return value;
@@ -25,7 +25,7 @@ export function decodeRfc2047(value: string): string {
 }
 
 /**
- * S3's "double encoding" (spec §2): a non-ASCII metadata value is sent as UTF-8 bytes, which S3
+ * S3's "double encoding" (docs/formats.md#object-metadata): a non-ASCII metadata value is sent as UTF-8 bytes, which S3
  * reads as ISO-8859-1 characters and returns as an RFC 2047 `=?UTF-8?B?…?=` word of *those*
  * characters. After MIME decoding, every run of U+0080–U+00FF characters is therefore the
  * original UTF-8 byte sequence; Java's `decodeS3CustomEncoding` re-reads it as UTF-8, and so

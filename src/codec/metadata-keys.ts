@@ -1,6 +1,6 @@
 /**
  * S3 Encryption Client metadata key names, without the `x-amz-meta-` HTTP prefix
- * (spec §2). S3 returns user-metadata names lower-cased; so do these constants.
+ * (docs/formats.md#object-metadata). S3 returns user-metadata names lower-cased; so do these constants.
  */
 export const Keys = {
   // V1 / V2

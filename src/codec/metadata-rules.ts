@@ -1,5 +1,5 @@
 /**
- * THE table of S3EC metadata rules (spec §2, §4): which keys each format generation has, whether
+ * THE table of S3EC metadata rules (docs/formats.md#object-metadata, docs/formats.md#instruction-files): which keys each format generation has, whether
  * each is required, which values it may take, and where it may live. The decoder
  * (`decodeContentMetadata`) and the verifier (`inspectObject`) both read this table and both call
  * {@link checkKeyValue} for every value, so they cannot disagree about what a valid object is:
@@ -257,7 +257,7 @@ export const V1_V2_KEYS: readonly string[] = keysOf([...allRules("v1"), ...allRu
 /** Keys that only V3 objects carry. */
 export const V3_KEYS: readonly string[] = keysOfGeneration("v3");
 
-/** Keys trusted only from the object's own metadata, never from an instruction file (V3 x-amz-c/d/i, spec §4). */
+/** Keys trusted only from the object's own metadata, never from an instruction file (V3 x-amz-c/d/i, docs/formats.md#instruction-files). */
 export const V3_OBJECT_ONLY_KEYS: readonly string[] = allRules("v3")
   .filter((r) => r.placement === "object-only")
   .map((r) => r.key);

@@ -1,5 +1,5 @@
 /**
- * Where an upload's encryption metadata goes (spec §4): on the object, or split into an
+ * Where an upload's encryption metadata goes (docs/formats.md#instruction-files): on the object, or split into an
  * instruction file (`<key>.instruction`, marked with user metadata `x-amz-crypto-instr-file: ""`).
  * V1/V2 objects keep only `x-amz-unencrypted-content-length`; V3 objects keep `x-amz-c/d/i`.
  * Pure: the transfer layer PUTs what this returns.

@@ -10,7 +10,7 @@ export interface LengthFacts {
 
 /**
  * Checks the object's size (S3 Content-Length, i.e. the ciphertext length) against the content
- * algorithm and `x-amz-unencrypted-content-length` (spec §6.3).
+ * algorithm and `x-amz-unencrypted-content-length` (docs/formats.md#lengths).
  */
 export function checkCiphertextLength(
   suite: AlgorithmSuite,

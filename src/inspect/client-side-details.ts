@@ -8,7 +8,7 @@ export interface ClientSideDetails {
   readonly metadataLocation: "object" | "instruction-file";
   /** `x-amz-cek-alg` / `x-amz-c` value (V1: always AES/CBC/PKCS5Padding). */
   readonly contentAlgorithm?: string;
-  /** Algorithm suite name (spec §1), when the content algorithm is known. */
+  /** Algorithm suite name (docs/formats.md#algorithm-suites), when the content algorithm is known. */
   readonly suite?: string;
   /** `x-amz-wrap-alg`, or the V3 wrap algorithm named by `x-amz-w`. V1 does not record it. */
   readonly wrapAlgorithm?: string;
@@ -34,7 +34,7 @@ export interface ClientSideDetails {
 export type DetailsDraft = { -readonly [K in keyof ClientSideDetails]: ClientSideDetails[K] };
 
 /**
- * V1 metadata does not name the wrap algorithm; guess it from the wrapped key (spec §3.2, §8.5):
+ * V1 metadata does not name the wrap algorithm; guess it from the wrapped key (docs/formats.md#raw-aes-wraps, docs/formats.md#what-rds-writes):
  * 48 bytes is AES-ECB, an RSA modulus size is RSA, a 0x01-prefixed blob is a KMS ciphertext.
  */
 export function guessV1Wrap(wrappedKey: Uint8Array): "kms" | "aes" | "rsa" | undefined {

@@ -3,7 +3,7 @@ import { Keys } from "../codec/metadata-keys.js";
 import { V1_V2_KEYS, V3_KEYS, V3_OBJECT_ONLY_KEYS } from "../codec/metadata-rules.js";
 import type { Meta } from "./metadata-values.js";
 
-/** Keys that identify a generation on their own (the codec's mixed-generation rule, spec §2.4). */
+/** Keys that identify a generation on their own (the codec's mixed-generation rule, docs/formats.md#format-detection). */
 const V3_MARKERS: readonly string[] = [Keys.V3_KEY, ...V3_OBJECT_ONLY_KEYS];
 
 export interface GenerationGuess {

@@ -1,6 +1,6 @@
 /**
  * RDS readiness, the part that needs no AWS call: is the object in the form Amazon RDS for SQL
- * Server restores with `rds_restore_database … @kms_master_key_arn` (spec §8.4)?
+ * Server restores with `rds_restore_database … @kms_master_key_arn` (docs/formats.md#what-rds-reads)?
  */
 import { Keys } from "../codec/metadata-keys.js";
 import { type Finding, FindingCodes, finding } from "./findings.js";

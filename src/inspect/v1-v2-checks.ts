@@ -9,7 +9,7 @@ import { type Finding, FindingCodes, finding } from "./findings.js";
 import type { Meta } from "./metadata-values.js";
 import { type RuleReport, reportRules } from "./rule-findings.js";
 
-/** Fixed wrapped-key lengths of raw AES wraps of a 32-byte data key (spec §3.2). */
+/** Fixed wrapped-key lengths of raw AES wraps of a 32-byte data key (docs/formats.md#raw-aes-wraps). */
 const FIXED_WRAPPED_LENGTHS: Partial<Record<string, number>> = { "AES/GCM": 60, AESWrap: 40 };
 
 /** Keys of other generations, not flagged again once the generations are reported as mixed. */

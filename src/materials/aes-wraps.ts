@@ -1,5 +1,5 @@
 /**
- * Data-key wrapping primitives of the raw AES keyring (spec §3.2), on `node:crypto`:
+ * Data-key wrapping primitives of the raw AES keyring (docs/formats.md#raw-aes-wraps), on `node:crypto`:
  * - `AES/GCM` (V2/V3): 12-byte nonce ‖ AES-GCM(data key) ‖ 16-byte tag, AAD = the content algorithm;
  * - legacy V1 "AES": AES-ECB with PKCS#7 padding (48 bytes for a 32-byte key), read only;
  * - legacy `AESWrap`: RFC 3394 AES Key Wrap with the default IV, read only.
@@ -25,7 +25,7 @@ function unwrapFailed(what: string, cause?: unknown): SecurityError {
   );
 }
 
-/** AAD of the `AES/GCM` wrap: `AES/GCM/NoPadding` for 0x0072 (and CBC), `115` for V3 (spec §3.2). */
+/** AAD of the `AES/GCM` wrap: `AES/GCM/NoPadding` for 0x0072 (and CBC), `115` for V3 (docs/formats.md#raw-aes-wraps). */
 export function aesGcmWrapAad(keyCommitting: boolean): Buffer {
   return Buffer.from(keyCommitting ? "115" : "AES/GCM/NoPadding", "ascii");
 }

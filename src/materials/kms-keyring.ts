@@ -49,7 +49,7 @@ function assertLegacyKmsRead(wrap: "kms-v1" | "kms", stored: StringMap, requeste
 }
 
 /**
- * KMS keyring for every S3EC KMS mode (spec §3.1):
+ * KMS keyring for every S3EC KMS mode (docs/formats.md#kms-wraps):
  * - V1 (the RDS "Encryption-Only" format): GenerateDataKey(AES_256) with **no** encryption
  *   context, `x-amz-matdesc` = `{}`; Decrypt with no context.
  * - V2/V3 `kms+context`: the caller's context plus `aws:x-amz-cek-alg`, stored in the metadata.

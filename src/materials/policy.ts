@@ -1,7 +1,7 @@
 import { type ContentMetadata, LEGACY_WRAP_ALGORITHMS } from "../codec/content-metadata.js";
 import { ErrorCodes, LegacyModeError, SecurityError } from "../errors.js";
 
-/** Same meaning as the official clients' commitment policies (spec §7.1). */
+/** Same meaning as the official clients' commitment policies (docs/formats.md#policy-switches). */
 export type CommitmentPolicy =
   | "FORBID_ENCRYPT_ALLOW_DECRYPT"
   | "REQUIRE_ENCRYPT_ALLOW_DECRYPT"
@@ -40,7 +40,7 @@ export function resolveReadPolicy(o: ReadPolicyOptions = {}): ReadPolicy {
 
 const LEGACY_HINT = "pass --allow-legacy (CLI) or { allowLegacy: true } (library)";
 
-/** True if reading `metadata` needs a legacy wrapping algorithm (spec §7.1). */
+/** True if reading `metadata` needs a legacy wrapping algorithm (docs/formats.md#policy-switches). */
 export function usesLegacyWrapping(metadata: ContentMetadata): boolean {
   if (metadata.format === "v1") return true;
   if (metadata.format === "v2") return LEGACY_WRAP_ALGORITHMS.includes(metadata.wrapAlgorithm);
@@ -76,26 +76,30 @@ export function assertReadAllowed(metadata: ContentMetadata, policy: ReadPolicy)
   }
 }
 
-/** Throws if the policy forbids writing `format`. */
+/** Throws if the policy forbids writing `format`. Runs before anything is read, wrapped or sent. */
 export function assertWriteAllowed(format: "v1" | "v2" | "v3", policy: CommitmentPolicy): void {
   const committing = format === "v3";
   /* Precondition: the write format agrees with the commitment policy. */
   if (committing && policy === "FORBID_ENCRYPT_ALLOW_DECRYPT") {
     throw new SecurityError(
       ErrorCodes.COMMITMENT_POLICY,
-      "commitment policy FORBID_ENCRYPT_ALLOW_DECRYPT cannot write V3",
+      "commitment policy FORBID_ENCRYPT_ALLOW_DECRYPT cannot write key-committing V3: to write V3 pass " +
+        '--commitment-policy require-encrypt-require-decrypt (CLI) or { commitmentPolicy: "REQUIRE_ENCRYPT_REQUIRE_DECRYPT" } (library); ' +
+        'to write V2 under this policy pass --format v2 (CLI) or { format: "v2" } (library)',
     );
   }
   if (!committing && policy !== "FORBID_ENCRYPT_ALLOW_DECRYPT" && format !== "v1") {
     throw new SecurityError(
       ErrorCodes.COMMITMENT_POLICY,
-      `commitment policy ${policy} cannot write non-committing ${format.toUpperCase()}; use FORBID_ENCRYPT_ALLOW_DECRYPT`,
+      `commitment policy ${policy} cannot write non-committing ${format.toUpperCase()}: to write it pass ` +
+        '--commitment-policy forbid-encrypt-allow-decrypt (CLI) or { commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT" } (library); ' +
+        'or write key-committing V3 (--format v3, { format: "v3" })',
     );
   }
 }
 
 /**
- * Ranged reads (spec §6.1) cannot check a GCM tag: a V2/V3 range is decrypted with AES-CTR and is
+ * Ranged reads (docs/formats.md#ranged-reads) cannot check a GCM tag: a V2/V3 range is decrypted with AES-CTR and is
  * unauthenticated. They need an explicit `allowUnauthenticatedRanges`, on top of everything
  * {@link assertReadAllowed} requires. (Java gates ranged GETs on its legacy-unauthenticated switch.)
  */

@@ -38,7 +38,7 @@ function checkKek(key: Uint8Array, what: string): Uint8Array {
 }
 
 /**
- * Raw AES keyring (spec §3.2). Writes `AES/GCM` (V2 and V3); reads `AES/GCM`, and, when the read
+ * Raw AES keyring (docs/formats.md#raw-aes-wraps). Writes `AES/GCM` (V2 and V3); reads `AES/GCM`, and, when the read
  * policy enables legacy wrapping, `AESWrap` (V2) and the V1 AES-ECB wrap of `x-amz-key` objects
  * whose wrapped key is at most 48 bytes (Java's rule; longer V1 keys are RSA or KMS).
  */

@@ -7,7 +7,7 @@ import { ErrorCodes, KeyringError, UsageError } from "../errors.js";
 import type { UnwrapRequest, WrapRequest } from "./keyring.js";
 
 /**
- * Java's rule for V1 objects, which do not name their wrap (spec §3.2): a wrapped key longer than
+ * Java's rule for V1 objects, which do not name their wrap (docs/formats.md#raw-aes-wraps): a wrapped key longer than
  * 48 bytes is RSA, otherwise AES-ECB. KMS blobs are longer too; only a KMS keyring reads those.
  */
 export const V1_AES_MAX_WRAPPED_LENGTH = 48;

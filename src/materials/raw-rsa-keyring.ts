@@ -50,7 +50,7 @@ function rsaKeyObject(key: RsaKey, kind: "public" | "private"): KeyObject {
 }
 
 /**
- * Raw RSA keyring (spec §3.3). Writes `RSA-OAEP-SHA1` (V2 and V3); reads it, and, when the read
+ * Raw RSA keyring (docs/formats.md#raw-rsa-wraps). Writes `RSA-OAEP-SHA1` (V2 and V3); reads it, and, when the read
  * policy enables legacy wrapping, `RSA/ECB/OAEPWithSHA-256AndMGF1Padding` (V2) and the V1
  * PKCS#1 v1.5 wrap of `x-amz-key` objects whose wrapped key is longer than 48 bytes.
  */

@@ -1,5 +1,5 @@
 /**
- * Data-key wrapping primitives of the raw RSA keyring (spec §3.3), on `node:crypto`:
+ * Data-key wrapping primitives of the raw RSA keyring (docs/formats.md#raw-rsa-wraps), on `node:crypto`:
  * - `RSA-OAEP-SHA1` (V2/V3): OAEP(SHA-1, MGF1-SHA-1) over the pseudo data key
  *   `len(1) ‖ data key ‖ content-algorithm string`;
  * - legacy `RSA/ECB/OAEPWithSHA-256AndMGF1Padding` (V2): OAEP with a SHA-256 label hash over the

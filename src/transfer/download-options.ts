@@ -30,6 +30,11 @@ export interface DecryptObjectOptions extends ReadPolicyOptions, RetryOptions {
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
   instructionFileSuffix?: string;
+  /**
+   * CBC objects (RDS, V1): check the ciphertext against the CRC32 S3 stored for the object or its
+   * parts, when it stored one (default true). GCM objects are authenticated by their tag.
+   */
+  verifyChecksum?: boolean;
 }
 
 export function retryOptionsOf(o: RetryOptions): RetryOptions {

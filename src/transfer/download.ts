@@ -1,4 +1,5 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
+import type { HeadObjectCommandOutput } from "@aws-sdk/client-s3";
 import { createContentDecryptor } from "../ciphers/content-cipher.js";
 import type { ContentMetadata } from "../codec/content-metadata.js";
 import { ErrorCodes, FormatError } from "../errors.js";
@@ -7,9 +8,10 @@ import { resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream, type DecryptStream } from "../pipeline/decrypt-stream.js";
 import { decryptBody } from "./decrypt-body.js";
 import { assertBodyLength, type DecryptObjectOptions, retryOptionsOf } from "./download-options.js";
+import { CiphertextChecksum, checksumPassThrough, resolveStoredChecksum } from "./object-checksum.js";
 import { resolveContentMetadata } from "./object-metadata.js";
 import { resumableBody } from "./resumable-body.js";
-import { GetObjectCommand, s3Error } from "./s3-commands.js";
+import { GetObjectCommand, HeadObjectCommand, s3Error } from "./s3-commands.js";
 
 export interface OpenDecryptedStreamOptions extends DecryptObjectOptions {
   /**
@@ -29,6 +31,11 @@ export interface DecryptedStream {
   readonly ciphertextLength: number | undefined;
   /** The object's user metadata as S3 returned it. */
   readonly objectMetadata: Record<string, string>;
+  /**
+   * CBC objects: S3 stored a CRC32 for the object (or its parts), and the stream fails with
+   * CHECKSUM_MISMATCH at its end, before its last block, if the ciphertext does not match it.
+   */
+  readonly checksumChecked: boolean;
 }
 
 /**
@@ -92,7 +99,7 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
       ...(declared !== undefined ? { expectedPlaintextLength: declared } : {}),
     });
     // A reset, early end or stall resumes from the byte it stopped at (pinned to this ETag).
-    const source =
+    const resumable =
       out.ETag !== undefined && total !== undefined
         ? Readable.from(
             resumableBody({
@@ -110,11 +117,18 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
             { objectMode: false },
           )
         : body;
+    // CBC has no authentication of its own: the CRC32 S3 stored is what catches corrupted bytes.
+    const checksum =
+      contentMetadata.suite.cipher === "cbc" && options.verifyChecksum !== false
+        ? await storedChecksumOf(options, out.ETag)
+        : undefined;
+    const source = checksum ? pipeline(resumable, checksumPassThrough(checksum), () => undefined) : resumable;
     return {
       stream: decryptBody(source, transform, bucket, key),
       contentMetadata,
       ciphertextLength: total,
       objectMetadata: out.Metadata ?? {},
+      checksumChecked: checksum !== undefined,
     };
   } catch (err) {
     body?.destroy?.();
@@ -122,7 +136,42 @@ export async function openDecryptedStream(options: OpenDecryptedStreamOptions): 
   }
 }
 
-export { type DownloadResult, type DownloadToFileOptions, downloadToFile } from "./download-file.js";
+/** The CRC32 S3 stored for the object this GetObject returned (same ETag), if it stored one. */
+async function storedChecksumOf(
+  o: OpenDecryptedStreamOptions,
+  etag: string | undefined,
+): Promise<CiphertextChecksum | undefined> {
+  let head: HeadObjectCommandOutput;
+  try {
+    head = await o.s3.send(
+      new HeadObjectCommand({
+        Bucket: o.bucket,
+        Key: o.key,
+        ChecksumMode: "ENABLED",
+        ...(etag !== undefined ? { IfMatch: etag } : {}),
+      }),
+      { abortSignal: o.signal },
+    );
+  } catch (err) {
+    throw s3Error("HeadObject", o.bucket, o.key, err);
+  }
+  const stored = await resolveStoredChecksum(o, head);
+  return (
+    stored &&
+    new CiphertextChecksum(
+      stored,
+      `s3://${o.bucket}/${o.key}`,
+      "the stream failed before its last block; discard the plaintext it already released",
+    )
+  );
+}
+
+export {
+  type DownloadResult,
+  type DownloadResumeInfo,
+  type DownloadToFileOptions,
+  downloadToFile,
+} from "./download-file.js";
 export {
   assertBodyLength,
   type DecryptObjectOptions,

@@ -1,5 +1,5 @@
 /**
- * Instruction-file mode on write (spec §4): PUTs `<key>.instruction`, the JSON object of metadata
+ * Instruction-file mode on write (docs/formats.md#instruction-files): PUTs `<key>.instruction`, the JSON object of metadata
  * names to string values that `placeContentMetadata` (src/codec/placement.ts) split off.
  */
 import { serializeInstructionFile } from "../codec/encode.js";

@@ -7,6 +7,7 @@
  * (`…-N`). The composite is checked by computing each part's CRC32 from the ranges that cover it
  * (crc32Combine), so ranges need not align with parts.
  */
+import { Transform } from "node:stream";
 import type { HeadObjectCommandOutput } from "@aws-sdk/client-s3";
 import { ErrorCodes, FormatError, SecurityError } from "../errors.js";
 import { crc32Base64, crc32Combine, crc32FromBase64, crc32Update } from "../pipeline/crc32.js";
@@ -109,6 +110,8 @@ export class CiphertextChecksum {
   constructor(
     private readonly stored: StoredChecksum,
     private readonly label: string,
+    /** What the failure means for the caller's output (the file download writes nothing). */
+    private readonly consequence = "nothing was written to the target",
   ) {
     let end = 0;
     for (const size of stored.partSizes) {
@@ -176,7 +179,31 @@ export class CiphertextChecksum {
   private mismatch(detail: string): SecurityError {
     return new SecurityError(
       ErrorCodes.CHECKSUM_MISMATCH,
-      `${this.label}: the downloaded ciphertext does not match the checksum S3 stored (${detail}): it was corrupted in transit or at rest; nothing was written to the target`,
+      `${this.label}: the downloaded ciphertext does not match the checksum S3 stored (${detail}): it was corrupted in transit or at rest; ${this.consequence}`,
     );
   }
+}
+
+/**
+ * A pass-through that feeds every ciphertext byte, from offset 0 on, to `checksum` and checks it
+ * when the body ends: on a mismatch it fails with CHECKSUM_MISMATCH instead of ending, so the
+ * decryptor behind it never sees the end of the body and never releases its last block.
+ */
+export function checksumPassThrough(checksum: CiphertextChecksum): Transform {
+  const crc = checksum.range(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      crc.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      crc.finish();
+      try {
+        checksum.verify();
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
 }

@@ -90,7 +90,7 @@ export async function encryptFile(o: EncryptFileOptions): Promise<EncryptFileRes
       signal: o.signal,
       onRead: (n) => {
         plainLength = n;
-        /* Precondition: the plaintext stays within the suite's per-key limit. */
+        /* Precondition: an offline encryption's plaintext stays within the suite's per-key limit. */
         if (n > suite.maxPlaintextLength) {
           throw new UsageError(`${o.format} can encrypt at most ${suite.maxPlaintextLength} bytes`);
         }

@@ -44,7 +44,7 @@ export interface DecryptedRange {
 }
 
 /**
- * Ranged GET of an encrypted object (spec §6.1): HeadObject (and the instruction file, if the
+ * Ranged GET of an encrypted object (docs/formats.md#ranged-reads): HeadObject (and the instruction file, if the
  * metadata lives there) → policy → unwrap → GetObject of the adjusted, block-aligned range (pinned
  * to the HEAD's ETag) → AES-CTR (GCM, V3 after the commitment check) or CBC → trimmed plaintext.
  */

@@ -22,6 +22,7 @@ export async function* skipRecorded(
   parts: AsyncGenerator<EncryptedPart, void, undefined>,
   recorded: readonly RecordedPart[],
   session: UploadSession,
+  checkpointPath?: string,
 ): AsyncGenerator<EncryptedPart, void, undefined> {
   if (recorded.length === 0) return yield* parts;
   const byNumber = new Map(recorded.map((p) => [p.partNumber, p]));
@@ -35,7 +36,7 @@ export async function* skipRecorded(
     if (part.body.length !== before.size || part.checksumCrc32 !== before.crc32) {
       throw new TransferError(
         ErrorCodes.SOURCE_CHANGED,
-        `part ${part.partNumber} rebuilt from the source does not match the part uploaded before (${part.body.length !== before.size ? "size" : "CRC32"} differs): the source changed since the upload was interrupted, so it cannot be resumed; start it again (s3-cse abort-upload --checkpoint … removes the old one)`,
+        `part ${part.partNumber} rebuilt from the source does not match the part uploaded before (${part.body.length !== before.size ? "size" : "CRC32"} differs): the source changed since the upload was interrupted, so it cannot be resumed; remove that upload with s3-cse abort-upload --checkpoint ${checkpointPath ?? "<checkpoint>"} and upload again`,
       );
     }
     part.release();

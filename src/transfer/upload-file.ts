@@ -3,7 +3,7 @@ import { type FileHandle, open, stat } from "node:fs/promises";
 import { ErrorCodes, S3CseError, TransferError, UsageError } from "../errors.js";
 import { runUpload } from "./upload.js";
 import { defaultCheckpointPath } from "./upload-checkpoint.js";
-import type { EncryptAndUploadOptions, UploadResult } from "./upload-options.js";
+import { assertUploadPolicy, type EncryptAndUploadOptions, type UploadResult } from "./upload-options.js";
 import { type CheckpointOptions, planResumable } from "./upload-resumable.js";
 
 export type EncryptAndUploadFileOptions = Omit<
@@ -27,6 +27,8 @@ export type EncryptAndUploadFileOptions = Omit<
  * any difference fails the upload with SOURCE_CHANGED (aborting the multipart upload).
  */
 export async function encryptAndUploadFile(options: EncryptAndUploadFileOptions): Promise<UploadResult> {
+  // Before the file is opened or a checkpoint read (a resume would call KMS and ListParts).
+  assertUploadPolicy(options);
   let handle: FileHandle;
   let opened: BigIntStats;
   try {
@@ -56,6 +58,7 @@ export async function encryptAndUploadFile(options: EncryptAndUploadFileOptions)
             checkpoint.path ?? defaultCheckpointPath(options.file),
           )
         : undefined;
+      if (plan?.finished) return plan.finished;
       const upload = {
         ...rest,
         ...(plan?.partSize !== undefined ? { partSize: plan.partSize } : {}),

@@ -67,7 +67,7 @@ export async function uploadMultipart(
       bucket: o.bucket,
       key: o.key,
       uploadId,
-      parts: skipRecorded(prepend(first, session.parts), recorded, session),
+      parts: skipRecorded(prepend(first, session.parts), recorded, session, journal.checkpointPath),
       concurrency: session.concurrency,
       payloadSigning: payloadSigningOf(o),
       expectedBucketOwner: o.objectParams?.ExpectedBucketOwner,

@@ -64,7 +64,7 @@ export interface EncryptAndUploadOptions {
   /** `rds` (V1 CBC, what RDS restores), `v2` (GCM) or `v3` (key-committing GCM). */
   format: WriteFormat;
   /**
-   * Checked against `format` before anything is read or sent (spec §7.1): `v3` needs a REQUIRE_ENCRYPT_* policy,
+   * Checked against `format` before anything is read or sent (docs/formats.md#policy-switches): `v3` needs a REQUIRE_ENCRYPT_* policy,
    * `v2` needs FORBID_ENCRYPT_ALLOW_DECRYPT; `rds` (V1, what RDS restores) is allowed under every policy, because
    * choosing it is already the explicit legacy flag. Not set: no check (the drop-in client and the CLI always set it).
    */
@@ -149,18 +149,23 @@ export interface UploadResult {
 
 export const DEFAULT_CONCURRENCY = 4;
 
-/** Checks caller options before anything is read or sent. */
 /** The format generation a write format produces. */
 export function writeFormatVersion(format: WriteFormat): "v1" | "v2" | "v3" {
   return format === "rds" ? "v1" : format;
 }
 
-export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+/** Checks `format` against `commitmentPolicy` (when one is given); first of all checks, before any I/O. */
+export function assertUploadPolicy(o: Pick<EncryptAndUploadOptions, "format" | "commitmentPolicy">): void {
   /* Precondition: the write format agrees with the commitment policy. */
   if (o.commitmentPolicy !== undefined) assertWriteAllowed(writeFormatVersion(o.format), o.commitmentPolicy);
+}
+
+/** Checks caller options before anything is read or sent. */
+export function validateUploadOptions(o: EncryptAndUploadOptions): void {
+  assertUploadPolicy(o);
   /* Precondition: bucket and key are non-empty. */
   if (!o.bucket || !o.key) throw new UsageError("bucket and key are required");
-  /* Precondition: concurrency is a positive integer. */
+  /* Precondition: concurrency is an integer from 1 to 64. */
   if (
     o.concurrency !== undefined &&
     (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > MAX_UPLOAD_CONCURRENCY)

@@ -71,7 +71,7 @@ export async function prepareUpload(
       signal,
       onRead: (n) => {
         counters.bytesRead = n;
-        /* Precondition: the plaintext stays within the suite's per-key limit. */
+        /* Precondition: an upload's plaintext stays within the suite's per-key limit. */
         if (n > suite.maxPlaintextLength) {
           throw new UsageError(
             `${format} (${suite.name}) can encrypt at most ${suite.maxPlaintextLength} bytes per object; use --format rds or split the file`,

@@ -94,11 +94,11 @@ describe("--help and output flags (built binary)", () => {
   it("Precondition: every required argument of the command is given", async () => {
     // commander alone checks required options first: `upload` with no FILE complained of --kms-key-id
     for (const [args, missing, usage] of [
-      [["upload"], "file", "upload [options] <file> <s3url>"],
+      [["upload"], "file", "upload [options] <file>... <s3url>"],
       [
         ["upload", "a.bak", "--kms-key-id", "k", "--context", "a=b"],
         "s3url",
-        "upload [options] <file> <s3url>",
+        "upload [options] <file>... <s3url>",
       ],
       [["cp", "a.bak"], "dst", "cp [options] <src> <dst>"],
       [["rewrap"], "s3url", "rewrap [options] <s3url>"],

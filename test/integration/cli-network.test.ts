@@ -1,17 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runBuiltCli } from "../support/cli.js";
 import { startConnectProxy } from "../support/connect-proxy.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { startTlsFront, type TlsFront } from "../support/tls-front.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+const dir = useTempDir("s3cse-net-");
 let file: string;
 let tls: TlsFront;
 const creds = {
@@ -22,8 +21,6 @@ const creds = {
 };
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-net-"));
   file = join(dir, "net.bak");
   await writeFile(file, randomBytes(2000));
   const u = new URL(aws.moto.endpoint);
@@ -31,8 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tls?.close();
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const upload = (endpoint: string, key: string, ...extra: string[]) => [

@@ -1,32 +1,23 @@
 /** `s3-cse upload --format rds`: the restore T-SQL, the TAPE warning, the pre-upload key checks (moto_server). */
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CreateKeyCommand, DisableKeyCommand } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { defaultDbName, restoreSql } from "../../src/inspect/rds-restore-sql.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
-import { runCli } from "../support/cli.js";
+import { EMULATOR_ENV, runBuiltCli, runCli } from "../support/cli.js";
+import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+useCliCredentials();
+const dir = useTempDir("s3cse-rdsup-");
 let bak: string;
 const LOG = new URL("../../fixtures/bak/TransactionLogBackup.bak", import.meta.url).pathname;
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-rdsup-"));
   bak = join(dir, "Sales Db's.bak");
   await copyFile(LOG, bak);
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = "us-east-1";
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const up = (...args: string[]) => runCli(["upload", ...args, "--endpoint-url", aws.moto.endpoint]);
@@ -177,5 +168,64 @@ describe("guardrails at upload", () => {
       "--no-rds-checks",
     );
     expect(forced.code, forced.stderr).toBe(0);
+  });
+});
+
+describe("built binary", () => {
+  const env = EMULATOR_ENV;
+
+  it("upload --format rds prints the restore T-SQL with the alias resolved to the key ARN, and rds_task_status", async () => {
+    const r = await runBuiltCli(
+      [
+        "upload",
+        bak,
+        `s3://${aws.bucket}/built/sales.bak`,
+        "--kms-key-id",
+        aws.aliasName,
+        "--format",
+        "rds",
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `exec msdb.dbo.rds_restore_database @restore_db_name='Sales_Db_s', @s3_arn_to_restore_from='arn:aws:s3:::${aws.bucket}/built/sales.bak', @kms_master_key_arn='${aws.keyArn}';`,
+    );
+    expect(r.stdout).toContain("exec msdb.dbo.rds_task_status @db_name='Sales_Db_s';");
+  });
+
+  it("a backup uploaded without --format gets the TAPE warning naming --format rds; --format v3 silences it", async () => {
+    const warned = await runBuiltCli(
+      [
+        "upload",
+        bak,
+        `s3://${aws.bucket}/built/w.bak`,
+        "--kms-key-id",
+        aws.keyId,
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ],
+      { env },
+    );
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/SQL Server backup.*--format rds/);
+    const silent = await runBuiltCli(
+      [
+        "upload",
+        bak,
+        `s3://${aws.bucket}/built/s.bak`,
+        "--kms-key-id",
+        aws.keyId,
+        "--format",
+        "v3",
+        "--endpoint-url",
+        aws.moto.endpoint,
+      ],
+      { env },
+    );
+    expect(silent.code, silent.stderr).toBe(0);
+    expect(silent.stderr).not.toMatch(/--format rds/);
   });
 });

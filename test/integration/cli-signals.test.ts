@@ -2,21 +2,19 @@ import { randomBytes } from "node:crypto";
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { spawnCli } from "../support/cli.js";
 import { type DelayProxy, isAbortMultipartUpload, startDelayProxy } from "../support/delay-proxy.js";
+import { useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 let proxy: DelayProxy;
 /** How long the proxy holds AbortMultipartUpload back, per test. */
 let abortDelayMs = 0;
 beforeAll(async () => {
-  aws = await startTestAws();
   proxy = await startDelayProxy(aws.moto.endpoint, (req) => (isAbortMultipartUpload(req) ? abortDelayMs : 0));
 });
 afterAll(async () => {
   await proxy?.stop();
-  await aws?.stop();
 });
 
 const listUploads = async (bucket: string) =>

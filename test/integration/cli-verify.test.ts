@@ -2,15 +2,15 @@
 import { randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { run } from "../../src/cli/main.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 const LOG = new URL("../../fixtures/bak/TransactionLogBackup.bak", import.meta.url).pathname;
 
 function sink(): Writable & { text: () => string } {
@@ -52,7 +52,6 @@ async function cli(
 }
 
 beforeAll(async () => {
-  aws = await startTestAws();
   // The SDK's default credential chain reads the process environment.
   process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
@@ -72,9 +71,6 @@ beforeAll(async () => {
       ServerSideEncryption: "AES256",
     }),
   );
-});
-afterAll(async () => {
-  await aws?.stop();
 });
 
 describe("s3-cse verify", () => {

@@ -1,29 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { describe, expect, it } from "vitest";
 import { runCli, spawnCli } from "../support/cli.js";
+import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+useCliCredentials();
+const dir = useTempDir("s3cse-cli-");
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-cli-"));
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = "us-east-1";
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe("s3-cse CLI against moto_server", () => {
   it("upload --format rds --json prints the contract fields; download needs --allow-legacy and names it", async () => {

@@ -1,43 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
-import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { downloadToFile, openDecryptedStream } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { awsError } from "../support/fake-kms.js";
+import { kmsKeyring, putEncrypted, useTempDir, useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
-let dir: string;
-beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-dl-"));
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const aws = useTestAws();
+const dir = useTempDir("s3cse-dl-");
+const keyring = () => kmsKeyring(aws);
 
-const keyring = () => new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
-
-async function put(key: string, data: Buffer, format: "rds" | "v2" | "v3") {
-  await encryptAndUpload({
-    s3: aws.s3,
-    bucket: aws.bucket,
-    key,
-    source: Readable.from([data]),
-    keyring: keyring(),
-    format,
-  });
-}
+const put = (key: string, data: Buffer, format: "rds" | "v2" | "v3") => putEncrypted(aws, key, data, format);
 
 /** Rewrites an object's body, keeping its metadata: simulates corruption or truncation at rest. */
 async function rewriteBody(key: string, edit: (body: Buffer) => Buffer) {

@@ -5,59 +5,22 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/support/moto-server.js";
+import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
-import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { downloadToFile, openDecryptedStream } from "../../src/transfer/download.js";
-import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
+import { kmsKeyring, putEncrypted, useFaultProxy, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let proxy: FaultProxy;
-let viaProxy: S3Client;
-let dir: string;
+const aws = useTestAws();
+const { proxy, s3: viaProxy } = useFaultProxy(aws);
+const dir = useTempDir("s3cse-dlretry-");
+const keyring = () => kmsKeyring(aws);
 const MiB = 1024 * 1024;
-
-beforeAll(async () => {
-  aws = await startTestAws();
-  proxy = await startFaultProxy(aws.moto.endpoint);
-  viaProxy = new S3Client({
-    endpoint: proxy.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
-  dir = await mkdtemp(join(tmpdir(), "s3cse-dlretry-"));
-});
-afterAll(async () => {
-  viaProxy?.destroy();
-  await proxy?.close();
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => proxy.clearRules());
-
-const keyring = () => new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const fast = { retryBaseDelayMs: 5, commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" as const };
 
-async function put(key: string, data: Buffer, format: "rds" | "v2" | "v3") {
-  await encryptAndUpload({
-    s3: aws.s3,
-    bucket: aws.bucket,
-    key,
-    source: Readable.from([data]),
-    keyring: keyring(),
-    format,
-  });
-}
+const put = (key: string, data: Buffer, format: "rds" | "v2" | "v3") => putEncrypted(aws, key, data, format);
 
 const gets = (key: string) =>
   proxy

@@ -1,30 +1,18 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs, { existsSync } from "node:fs";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
-import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { downloadToFile } from "../../src/transfer/download.js";
-import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { kmsKeyring, putEncrypted, useTempDir, useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
-let root: string;
-beforeAll(async () => {
-  aws = await startTestAws();
-  root = await mkdtemp(join(tmpdir(), "s3cse-target-"));
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(root, { recursive: true, force: true });
-});
-
-const keyring = () => new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
+const aws = useTestAws();
+const root = useTempDir("s3cse-target-");
+const keyring = () => kmsKeyring(aws);
 let n = 0;
 const freshDir = async () => {
   const d = join(root, `d${n++}`);
@@ -32,16 +20,7 @@ const freshDir = async () => {
   return d;
 };
 
-async function put(key: string, data: Buffer, format: "v3" | "rds" = "v3") {
-  await encryptAndUpload({
-    s3: aws.s3,
-    bucket: aws.bucket,
-    key,
-    source: Readable.from([data]),
-    keyring: keyring(),
-    format,
-  });
-}
+const put = (key: string, data: Buffer, format: "v3" | "rds" = "v3") => putEncrypted(aws, key, data, format);
 
 function download(
   file: string,

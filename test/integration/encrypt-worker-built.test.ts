@@ -7,19 +7,19 @@
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/support/moto-server.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { encryptWorkerScript } from "../../src/pipeline/worker-script.js";
 import { openDecryptedStream } from "../../src/transfer/download.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { ensureBuilt } from "../support/cli.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+const dir = useTempDir("s3cse-worker-");
 let file: string;
 const data = randomBytes(11 * 1024 * 1024 + 7);
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -30,15 +30,9 @@ beforeAll(async () => {
     const r = spawnSync(process.execPath, ["node_modules/.bin/tsup"], { stdio: "pipe" });
     if (r.status !== 0) throw new Error(`tsup failed: ${r.stderr}`);
   }
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-worker-"));
   file = join(dir, "in.bin");
   await writeFile(file, data);
 }, 180_000);
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 
 const uploadCode = (load: string) => `
 const { encryptAndUploadFile, KmsKeyring } = ${load};

@@ -6,7 +6,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
 import { openDecryptedStream } from "../../src/transfer/download.js";
@@ -14,18 +14,14 @@ import { readObjectEncryption } from "../../src/transfer/object-metadata.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { getDecryptedRange } from "../../src/transfer/ranged-get.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { awsError } from "../support/fake-kms.js";
+import { useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 let kms: KmsKeyring;
 beforeAll(async () => {
-  aws = await startTestAws();
   kms = new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
-});
-afterAll(async () => {
-  await aws?.stop();
 });
 
 async function readAll(

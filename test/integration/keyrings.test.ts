@@ -1,10 +1,9 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
 import type { Keyring } from "../../src/materials/keyring.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
@@ -12,12 +11,12 @@ import { RawAesKeyring } from "../../src/materials/raw-aes-keyring.js";
 import { RawRsaKeyring } from "../../src/materials/raw-rsa-keyring.js";
 import { downloadToFile } from "../../src/transfer/download.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { cbcObject, gcmObject } from "../support/legacy-objects.js";
 import { aesEcbWrap, aesKeyWrap, rsaPkcs1Wrap } from "../support/legacy-writers.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+const dir = useTempDir("s3cse-keyrings-");
 const kek = randomBytes(32);
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const keyrings: Record<string, () => Keyring> = {
@@ -25,15 +24,6 @@ const keyrings: Record<string, () => Keyring> = {
   "raw AES": () => new RawAesKeyring({ key: kek }),
   "raw RSA": () => new RawRsaKeyring({ publicKey: rsa.publicKey, privateKey: rsa.privateKey }),
 };
-
-beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-keyrings-"));
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 
 async function download(
   key: string,

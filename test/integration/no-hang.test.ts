@@ -1,17 +1,16 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { createAwsClients } from "../../src/aws/clients.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runBuiltCli } from "../support/cli.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { startStallProxy } from "../support/stall-proxy.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+const dir = useTempDir("s3cse-nohang-");
 const env = {
   AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
@@ -19,13 +18,7 @@ const env = {
 };
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-nohang-"));
   Object.assign(process.env, env);
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const motoTarget = () => {

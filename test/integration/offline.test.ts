@@ -1,37 +1,24 @@
 import { createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DecryptCommand } from "@aws-sdk/client-kms";
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
+import { describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
 import { openDecryptedStream } from "../../src/transfer/download.js";
 import { decryptFile, encryptFile } from "../../src/transfer/offline.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { uploadEncryptedFile } from "../../src/transfer/upload-encrypted.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runCli } from "../support/cli.js";
+import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+useCliCredentials();
+const dir = useTempDir("s3cse-offline-");
 const LOG = new URL("../../fixtures/bak/TransactionLogBackup.bak", import.meta.url).pathname;
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-offline-"));
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = "us-east-1";
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 
 const ctxFor = (f: WriteFormat): Record<string, string> => (f === "rds" ? {} : { tenant: "t1" });
 const keyring = () => new KmsKeyring({ client: aws.kms, keyId: aws.keyId });

@@ -4,48 +4,21 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../scripts/support/moto-server.js";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
-import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { crc32Base64 } from "../../src/pipeline/crc32.js";
 import { type DownloadProgress, downloadToFile } from "../../src/transfer/download.js";
-import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
+import { kmsKeyring, putEncrypted, useFaultProxy, useTempDir, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
-let proxy: FaultProxy;
-let viaProxy: S3Client;
-let dir: string;
+const aws = useTestAws();
+const { proxy, s3: viaProxy } = useFaultProxy(aws);
+const dir = useTempDir("s3cse-pardl-");
 const MiB = 1024 * 1024;
-
-beforeAll(async () => {
-  aws = await startTestAws();
-  proxy = await startFaultProxy(aws.moto.endpoint);
-  viaProxy = new S3Client({
-    endpoint: proxy.endpoint,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    forcePathStyle: true,
-  });
-  dir = await mkdtemp(join(tmpdir(), "s3cse-pardl-"));
-});
-afterAll(async () => {
-  viaProxy?.destroy();
-  await proxy?.close();
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => proxy.clearRules());
-
-const keyring = () => new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
+const keyring = () => kmsKeyring(aws);
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const common = {
   retryBaseDelayMs: 5,
@@ -53,19 +26,15 @@ const common = {
   commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" as const,
 };
 
-async function put(key: string, data: Buffer, format: "rds" | "v2" | "v3", multipart?: { partSize: number }) {
-  await encryptAndUpload({
-    s3: aws.s3,
-    bucket: aws.bucket,
+function put(key: string, data: Buffer, format: "rds" | "v2" | "v3", multipart?: { partSize: number }) {
+  // What c-resume makes the default: the multipart upload declares CRC32, so S3 keeps part checksums.
+  return putEncrypted(
+    aws,
     key,
-    source: Readable.from([data]),
-    keyring: keyring(),
+    data,
     format,
-    // What c-resume makes the default: the multipart upload declares CRC32, so S3 keeps part checksums.
-    ...(multipart
-      ? { partSize: multipart.partSize, objectParams: { ChecksumAlgorithm: "CRC32" as const } }
-      : {}),
-  });
+    multipart ? { partSize: multipart.partSize, objectParams: { ChecksumAlgorithm: "CRC32" as const } } : {},
+  );
 }
 
 const gets = (key: string) => proxy.matching({ method: "GET", path: `/${aws.bucket}/${key}` });

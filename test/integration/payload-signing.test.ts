@@ -4,8 +4,7 @@
  * their CRC32 either way, and the uploaded object decrypts back to the same bytes.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -17,29 +16,23 @@ import { openDecryptedStream } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import type { PayloadSigning } from "../../src/transfer/unsigned-payload.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runCli } from "../support/cli.js";
+import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
 import { type RecordingFront, startRecordingFront } from "../support/recording-front.js";
 
-let aws: TestAws;
-let dir: string;
+const aws = useTestAws();
+useCliCredentials();
+const dir = useTempDir("s3cse-signing-");
 let https: RecordingFront;
 let http: RecordingFront;
 
 beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-signing-"));
   https = await startRecordingFront(aws.moto.endpoint, { tls: true, dir });
   http = await startRecordingFront(aws.moto.endpoint, { tls: false, dir });
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = EMULATOR_REGION;
 });
 afterAll(async () => {
   await https?.close();
   await http?.close();
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");

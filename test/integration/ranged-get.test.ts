@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
@@ -8,16 +8,12 @@ import { RawAesKeyring } from "../../src/materials/raw-aes-keyring.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { getDecryptedRange, openDecryptedRange } from "../../src/transfer/ranged-get.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 let kms: KmsKeyring;
 beforeAll(async () => {
-  aws = await startTestAws();
   kms = new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
-});
-afterAll(async () => {
-  await aws?.stop();
 });
 
 async function upload(format: WriteFormat, plain: Buffer, key: string, partSize?: number) {

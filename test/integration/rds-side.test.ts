@@ -7,6 +7,7 @@
 import { DescribeDBInstancesCommand, DescribeOptionGroupsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { checkRdsSide, type RdsSideCheckInput } from "../../src/inspect/rds-side/check-rds-side.js";
 import type { SendClient } from "../../src/inspect/rds-side/reads.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -97,7 +98,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(result.passed).toEqual(
       expect.arrayContaining([
         `DB instance ${s.dbInstanceId} runs sqlserver-se`,
-        "rds.amazonaws.com may assume role " + s.roleArn.split("/").pop(),
+        `rds.amazonaws.com may assume role ${s.roleArn.split("/").pop()}`,
         "role may kms:Decrypt, kms:DescribeKey on the key (restore)",
         "role may s3:GetObject, s3:GetObjectAttributes (restore)",
       ]),
@@ -191,6 +192,60 @@ describe("checkRdsSide on moto_server", () => {
     expect(ec2.codes).toEqual(["RDS_ROLE_TRUST"]);
   });
 
+  it("a trust policy whose aws:SourceAccount is another account does not let RDS assume the role (RDS_ROLE_TRUST)", async () => {
+    const { codes, result } = await run({
+      trust: (dbArn) =>
+        policy({
+          Effect: "Allow",
+          Principal: { Service: "rds.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": "999999999999" },
+            ArnLike: { "aws:SourceArn": dbArn },
+          },
+        }),
+    });
+    expect(codes).toEqual(["RDS_ROLE_TRUST"]);
+    expect(result.findings[0]!.fix).toContain(`"aws:SourceAccount":"${ACCOUNT}"`);
+  });
+
+  it("a trust policy conditioned on the option group's ARN (aws:SourceArn) passes", async () => {
+    const { result } = await run({
+      trust: () =>
+        policy({
+          Effect: "Allow",
+          Principal: { Service: "rds.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { ArnLike: { "aws:SourceArn": `arn:aws:rds:us-east-1:${ACCOUNT}:og:og-*` } },
+        }),
+    });
+    expect(result.findings).toEqual([]);
+  });
+
+  it("Precondition: IAM_ROLE_ARN is an IAM role ARN.", async () => {
+    const { codes, result } = await run({ roleArnOverride: `arn:aws:iam::${ACCOUNT}:user/bob` });
+    expect(codes).toEqual(["RDS_ROLE_NOT_FOUND"]);
+    expect(result.findings[0]!.message).toContain("is not an IAM role ARN");
+  });
+
+  it("Precondition: the DB instance is in the key's region.", async () => {
+    const { KMSClient, CreateKeyCommand } = await import("@aws-sdk/client-kms");
+    const kmsEu = new KMSClient({
+      endpoint: aws.moto.endpoint,
+      region: "eu-west-1",
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    try {
+      const euKey = (await kmsEu.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+      const { result } = await run({}, { kms: kmsEu, kmsKeyId: euKey });
+      const f = result.findings.find((x) => x.code === "RDS_INSTANCE_REGION_MISMATCH");
+      expect(f?.message).toMatch(/is in us-east-1 but KMS key .* is in eu-west-1/);
+      expect(f?.rdsError).toBe(`Key ${euKey} does not exist`);
+    } finally {
+      kmsEu.destroy();
+    }
+  });
+
   it("the role lacks s3:ListBucket / s3:GetBucketLocation on the bucket (RDS_ROLE_S3_BUCKET)", async () => {
     const { codes, result, s } = await run({ inline: (b) => policy(s3Statement(b, ALL_OBJECT)) });
     expect(codes).toEqual(["RDS_ROLE_S3_BUCKET"]);
@@ -282,7 +337,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(f.fix).toContain("aws kms put-key-policy");
   });
 
-  it("Precondition: no explicit Deny in the key policy blocks the role.", async () => {
+  it("Precondition: no explicit Deny in the resource policy (bucket or key policy) blocks the role. (key policy)", async () => {
     const { codes, result } = await run({
       keyPolicy: (roleArn) =>
         policy(
@@ -305,7 +360,7 @@ describe("checkRdsSide on moto_server", () => {
     expect(result.findings[0]!.message).toContain("NoDecryptForRds");
   });
 
-  it("Precondition: no explicit Deny in the bucket policy blocks the role.", async () => {
+  it("Precondition: no explicit Deny in the resource policy (bucket or key policy) blocks the role. (bucket policy)", async () => {
     const { codes, result } = await run({
       bucketPolicy: (bucket, roleArn) =>
         policy({
@@ -354,6 +409,25 @@ describe("checkRdsSide on moto_server", () => {
       }),
     );
     expect((await checkRdsSide(inputFor(s))).findings).toEqual([]);
+  });
+
+  it("a permissions boundary without KMS actions limits the role (RDS_ROLE_KMS_RESTORE)", async () => {
+    const { CreatePolicyCommand, PutRolePermissionsBoundaryCommand } = await import("@aws-sdk/client-iam");
+    const s = await createRdsSetup(aws);
+    const boundary = await s.iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `boundary-${s.dbInstanceId}`,
+        PolicyDocument: JSON.stringify(policy({ Effect: "Allow", Action: "s3:*", Resource: "*" })),
+      }),
+    );
+    await s.iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: s.roleArn.split("/").pop()!,
+        PermissionsBoundary: boundary.Policy!.Arn!,
+      }),
+    );
+    const r = await checkRdsSide(inputFor(s));
+    expect(r.findings.map((f) => f.code)).toEqual(["RDS_ROLE_KMS_RESTORE", "RDS_ROLE_KMS_BACKUP"]);
   });
 
   it("a read the caller may not make is reported as not checked with the permission, never as a pass", async () => {
@@ -410,5 +484,79 @@ describe("option group state (aws-sdk-client-mock: moto keeps every group in-syn
     } finally {
       rds.restore();
     }
+  });
+});
+
+describe("cross-check with IAM SimulatePrincipalPolicy (crossCheckWithIam)", () => {
+  /** Answers SimulatePrincipalPolicy with `decide(action, resource)`; passes everything else to moto. */
+  function simulating(client: SendClient, decide: (action: string, resource: string) => string) {
+    const calls: Record<string, unknown>[] = [];
+    const send: SendClient["send"] = (command, options) => {
+      if (command.constructor.name !== "SimulatePrincipalPolicyCommand") return client.send(command, options);
+      const input = command.input as { ActionNames: string[]; ResourceArns: string[] };
+      calls.push(command.input);
+      return Promise.resolve({
+        EvaluationResults: input.ActionNames.map((a) => ({
+          EvalActionName: a,
+          EvalResourceName: input.ResourceArns[0],
+          EvalDecision: decide(a, input.ResourceArns[0]!),
+        })),
+      });
+    };
+    return { client: { send }, calls };
+  }
+
+  it("moto_server does not implement it: not checked (never a pass), the rest of the result unchanged", async () => {
+    const s = await createRdsSetup(aws);
+    const r = await checkRdsSide(inputFor(s, { crossCheckWithIam: true }));
+    expect(r.findings.length).toBeGreaterThan(0);
+    expect(r.findings.every((f) => f.code === "RDS_NOT_CHECKED")).toBe(true);
+    expect(r.findings[0]!.message).toMatch(
+      /IAM cross-check .* not checked: iam:SimulatePrincipalPolicy failed/,
+    );
+    expect(r.complete).toBe(false);
+    expect(r.ok).toBe(true);
+    expect(r.passed.some((p) => p.includes("SimulatePrincipalPolicy"))).toBe(false);
+  });
+
+  it("without iam:SimulatePrincipalPolicy: not checked: missing permission iam:SimulatePrincipalPolicy", async () => {
+    const s = await createRdsSetup(aws);
+    const r = await checkRdsSide(
+      inputFor(s, { crossCheckWithIam: true, iam: denying(s.iam, "SimulatePrincipalPolicyCommand") }),
+    );
+    expect(r.findings[0]!.message).toContain("not checked: missing permission iam:SimulatePrincipalPolicy");
+    expect(r.complete).toBe(false);
+  });
+
+  it("when AWS agrees: one call per resource, the key policy passed as the resource policy, and a passed line", async () => {
+    const s = await createRdsSetup(aws);
+    const sim = simulating(s.iam, () => "allowed");
+    const r = await checkRdsSide(inputFor(s, { crossCheckWithIam: true, iam: sim.client }));
+    expect(r.findings).toEqual([]);
+    expect(r.passed.filter((p) => p.includes("SimulatePrincipalPolicy"))).toEqual([
+      "IAM SimulatePrincipalPolicy agrees on all 11 decisions",
+    ]);
+    expect(sim.calls.map((c) => (c.ResourceArns as string[])[0])).toEqual([
+      `arn:aws:s3:::${s.bucket}`,
+      `arn:aws:s3:::${s.bucket}/${KEY}`,
+      s.keyArn,
+    ]);
+    const keyCall = sim.calls[2]!;
+    expect(keyCall.PolicySourceArn).toBe(s.roleArn);
+    expect(JSON.parse(keyCall.ResourcePolicy as string).Statement[0].Principal.AWS).toBe(
+      `arn:aws:iam::${ACCOUNT}:root`,
+    );
+    expect(keyCall.ResourceOwner).toBe(`arn:aws:iam::${ACCOUNT}:root`);
+  });
+
+  it("Precondition: IAM SimulatePrincipalPolicy agrees with the local evaluation.", async () => {
+    const s = await createRdsSetup(aws);
+    const sim = simulating(s.iam, (a) => (a === "kms:DescribeKey" ? "implicitDeny" : "allowed"));
+    const r = await checkRdsSide(inputFor(s, { crossCheckWithIam: true, iam: sim.client }));
+    expect(r.findings.map((f) => f.code)).toEqual(["RDS_IAM_SIMULATION_DISAGREES"]);
+    expect(r.findings[0]!.message).toContain(
+      `says implicitDeny for kms:DescribeKey on ${s.keyArn}, the local evaluation says allowed`,
+    );
+    expect(r.passed.some((p) => p.includes("agrees"))).toBe(false);
   });
 });

@@ -1,30 +1,20 @@
 import { createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { DecryptCommand } from "@aws-sdk/client-kms";
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { downloadToFile } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
-let dir: string;
-
-beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-it-"));
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const aws = useTestAws();
+const dir = useTempDir("s3cse-it-");
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 

@@ -8,30 +8,23 @@ import {
   ListMultipartUploadsCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
 import { openDecryptedStream } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { rewrapObject, rewrapPrefix } from "../../src/transfer/rewrap.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
 import { runCli } from "../support/cli.js";
+import { useCliCredentials, useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
+useCliCredentials();
 let newKeyId: string;
 let otherKeyId: string;
 beforeAll(async () => {
-  aws = await startTestAws();
   newKeyId = (await aws.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
   otherKeyId = (await aws.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
-  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = "us-east-1";
-});
-afterAll(async () => {
-  await aws?.stop();
 });
 
 const ctxFor = (format: WriteFormat): Record<string, string> => (format === "rds" ? {} : { tenant: "t1" });

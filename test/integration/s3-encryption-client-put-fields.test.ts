@@ -9,25 +9,24 @@ import {
   PutObjectCommand,
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PUT_OBJECT_FIELDS } from "../../src/client/put-object-fields.js";
 import { S3EncryptionClient } from "../../src/client/s3-encryption-client.js";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import type { TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
 const MiB = 1024 * 1024;
 const OWNER = "123456789012"; // moto's account
-let aws: TestAws;
+const aws = useTestAws();
 let lockBucket: string;
 
 beforeAll(async () => {
-  aws = await startTestAws();
   lockBucket = `lock-${randomBytes(4).toString("hex")}`;
   await aws.s3.send(new CreateBucketCommand({ Bucket: lockBucket, ObjectLockEnabledForBucket: true }));
 });
-afterAll(() => aws?.stop());
 
 function encryptionClient(s3: { send: TestAws["s3"]["send"] } = aws.s3) {
   return new S3EncryptionClient({

@@ -1,18 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { S3EncryptionClient, type S3EncryptionClientOptions } from "../../src/client/s3-encryption-client.js";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
-beforeAll(async () => {
-  aws = await startTestAws();
-});
-afterAll(() => aws?.stop());
+const aws = useTestAws();
 
 function client(format: WriteFormat, extra: Partial<S3EncryptionClientOptions> = {}) {
   return new S3EncryptionClient({

@@ -1,24 +1,22 @@
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { S3EncryptionClient } from "../../src/client/s3-encryption-client.js";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 import { loadSecondClientS3 } from "../support/second-sdk.js";
 
 const OLD_VERSION = "3.600.0";
-let aws: TestAws;
+const aws = useTestAws();
 let client: S3EncryptionClient;
 let other: typeof import("@aws-sdk/client-s3");
 beforeAll(async () => {
   other = loadSecondClientS3(OLD_VERSION);
-  aws = await startTestAws();
   client = new S3EncryptionClient({
     client: aws.s3,
     keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyArn }),
   });
 }, 320_000);
-afterAll(() => aws?.stop());
 
 describe(`S3EncryptionClient with commands from another copy of @aws-sdk/client-s3 (${OLD_VERSION})`, () => {
   it("the second copy is a real, separate installation", () => {

@@ -12,24 +12,22 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { EncryptedUpload, type EncryptedUploadProgress } from "../../src/client/encrypted-upload.js";
 import { S3EncryptionClient } from "../../src/client/s3-encryption-client.js";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 
 const MiB = 1024 * 1024;
-let aws: TestAws;
+const aws = useTestAws();
 let client: S3EncryptionClient;
 beforeAll(async () => {
-  aws = await startTestAws();
   client = new S3EncryptionClient({
     client: aws.s3,
     keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyArn }),
   });
 });
-afterAll(() => aws?.stop());
 
 async function openUploads(bucket: string): Promise<number> {
   const out = await aws.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));

@@ -3,28 +3,27 @@ import { Readable } from "node:stream";
 import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { S3EncryptionClient } from "../../src/client/s3-encryption-client.js";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 let client: S3EncryptionClient;
 beforeAll(async () => {
-  aws = await startTestAws();
   client = new S3EncryptionClient({
     client: aws.s3,
     keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyArn }),
     encryptionContext: { app: "ledger" },
   });
 });
-afterAll(() => aws?.stop());
 
 describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
   it("PutObject encrypts (V3 by default), GetObject decrypts with the SDK's body helpers", async () => {
@@ -82,6 +81,25 @@ describe("S3EncryptionClient, a drop-in for S3Client.send", () => {
     await client.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "c/del.bin", Body: "bye" }));
     await client.send(new DeleteObjectCommand({ Bucket: aws.bucket, Key: "c/del.bin" }));
     const list = await client.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: "c/del" }));
+    expect(list.KeyCount ?? 0).toBe(0);
+  });
+
+  it("DeleteObjects of 520 keys sends their instruction files too, over 1,000 keys per request", async () => {
+    const keys = Array.from({ length: 520 }, (_, i) => `c/many/${String(i).padStart(3, "0")}.bak`);
+    const put = (Key: string) => aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key, Body: "x" }));
+    // Objects and instruction files on both sides of the 1,000-key batch boundary (S3 reports
+    // a key that does not exist as deleted, so the others need not be written).
+    const stored = [keys[0]!, keys[1]!, keys[499]!, keys[500]!, keys[501]!, keys[519]!];
+    await Promise.all(stored.map(put));
+    await Promise.all([keys[0]!, keys[499]!, keys[500]!, keys[519]!].map((k) => put(`${k}.instruction`)));
+    const out = await client.send(
+      new DeleteObjectsCommand({ Bucket: aws.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+    );
+    expect(out.Errors ?? []).toEqual([]);
+    expect(new Set(out.Deleted?.map((d) => d.Key))).toEqual(
+      new Set(keys.flatMap((k) => [k, `${k}.instruction`])),
+    );
+    const list = await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: "c/many/" }));
     expect(list.KeyCount ?? 0).toBe(0);
   });
 

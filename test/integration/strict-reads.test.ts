@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
 import { FindingCodes } from "../../src/inspect/findings.js";
 import { verifyObject } from "../../src/inspect/verify-object.js";
@@ -15,17 +15,13 @@ import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { openDecryptedStream } from "../../src/transfer/download.js";
 import { MAX_INSTRUCTION_FILE_BYTES } from "../../src/transfer/object-metadata.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 import { cbcObject, gcmObject } from "../support/legacy-objects.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 let keyring: KmsKeyring;
 beforeAll(async () => {
-  aws = await startTestAws();
   keyring = new KmsKeyring({ client: aws.kms, keyId: aws.keyId });
-});
-afterAll(async () => {
-  await aws?.stop();
 });
 
 async function readAll(
@@ -148,7 +144,7 @@ describe("strict reads against moto_server", () => {
     }
   });
 
-  it("an instruction file over 64 KiB is refused by its Content-Length, before its body is read", async () => {
+  it("Precondition: an instruction file is at most 64 KiB (by its Content-Length, before reading the body)", async () => {
     const key = "strict/huge-instruction";
     await put(key, Buffer.alloc(16));
     const huge = JSON.stringify({
@@ -181,7 +177,7 @@ describe("strict reads against moto_server", () => {
     expect(verdict.findings.map((f) => f.code)).toContain(FindingCodes.INSTRUCTION_FILE_INVALID);
   });
 
-  it("without a Content-Length the instruction file read stops after 64 KiB", async () => {
+  it("Precondition: an instruction file is at most 64 KiB (a streamed body is read no further than that) — without a Content-Length", async () => {
     const key = "strict/huge-instruction-unsized";
     await put(key, Buffer.alloc(16));
     await put(`${key}.instruction`, "x".repeat(1024 * 1024), { "x-amz-crypto-instr-file": "" });

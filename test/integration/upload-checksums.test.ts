@@ -2,20 +2,14 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import { GetObjectCommand, ListPartsCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
-beforeAll(async () => {
-  aws = await startTestAws();
-});
-afterAll(async () => {
-  await aws?.stop();
-});
+const aws = useTestAws();
 
 const crc32 = (b: Buffer) => {
   const out = Buffer.alloc(4);

@@ -1,28 +1,19 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
 
-let aws: TestAws;
-let dir: string;
-beforeAll(async () => {
-  aws = await startTestAws();
-  dir = await mkdtemp(join(tmpdir(), "s3cse-src-"));
-});
-afterAll(async () => {
-  await aws?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const aws = useTestAws();
+const dir = useTempDir("s3cse-src-");
 
 /** Rewrites the first bytes of `file` in place: same size, same inode. Optionally puts mtime back. */
 function rewriteInPlace(file: string, keepMtime: boolean): void {

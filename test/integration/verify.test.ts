@@ -19,7 +19,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { decodeContentMetadata } from "../../src/codec/decode.js";
 import { splitForInstructionFile } from "../../src/codec/encode.js";
 import { FindingCodes } from "../../src/inspect/findings.js";
@@ -29,14 +29,13 @@ import type { WriteFormat } from "../../src/materials/materials.js";
 import { RawAesKeyring } from "../../src/materials/raw-aes-keyring.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
-import { startTestAws, type TestAws } from "../support/aws.js";
+import { useTestAws } from "../support/fixtures.js";
 
-let aws: TestAws;
+const aws = useTestAws();
 const FULL = new URL("../../fixtures/bak/FullBackup.bak", import.meta.url).pathname;
 const LOG = new URL("../../fixtures/bak/TransactionLogBackup.bak", import.meta.url).pathname;
 
 beforeAll(async () => {
-  aws = await startTestAws();
   const keyring = new KmsKeyring({ client: aws.kms, keyId: aws.keyArn });
   await encryptAndUploadFile({
     s3: aws.s3,
@@ -55,9 +54,6 @@ beforeAll(async () => {
   await put("sse-kms", { ServerSideEncryption: "aws:kms", SSEKMSKeyId: aws.keyId });
   await put("dsse-kms", { ServerSideEncryption: "aws:kms:dsse", SSEKMSKeyId: aws.keyId });
   await put("plain", {});
-});
-afterAll(async () => {
-  await aws?.stop();
 });
 
 function upload(key: string, format: WriteFormat, body: Uint8Array, bucket = aws.bucket) {

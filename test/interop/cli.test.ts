@@ -2,22 +2,18 @@
  * The s3-cse CLI against Ruby's official clients: `upload --format v2 --context …` read by
  * Aws::S3::EncryptionV2::Client, and `download` of objects the Ruby clients wrote.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { s3cseCli, useEmulatorCredentials } from "./support/cli.js";
-import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { useInteropFixture } from "./support/fixture.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
 import { fileSha256, userMetadata } from "./support/s3cse.js";
 
 failEveryTestUnless(requireRuby);
 
-let fx: InteropFixture;
+const fx = useInteropFixture();
 beforeAll(async () => {
   useEmulatorCredentials();
-  fx = await startInteropFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
 });
 
 const url = (key: string) => `s3://${fx.aws.bucket}/${key}`;

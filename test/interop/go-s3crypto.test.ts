@@ -2,9 +2,9 @@
  * aws-sdk-go v1 `s3crypto` (Debian golang-github-aws-aws-sdk-go-dev 1.44) and s3-cse, both
  * directions: the V2 client's kms+context GCM, and the V1 client's legacy `kms` wrap with CBC and GCM.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
-import { type InteropFixture, MULTIPART, startInteropFixture } from "./support/fixture.js";
+import { MULTIPART, useInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, type GoRequest, goDriver, goDriverOk } from "./support/go.js";
 import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, s3cseUpload, userMetadata } from "./support/s3cse.js";
@@ -14,13 +14,7 @@ const SIZES = [0, 17, 2 * 1024 * 1024 + 3] as const;
 
 failEveryTestUnless(buildGoDriver);
 
-let fx: InteropFixture;
-beforeAll(async () => {
-  fx = await startInteropFixture();
-}, 120_000);
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useInteropFixture(120_000);
 
 const refFor = (key: string) => ({ s3: fx.aws.s3, bucket: fx.aws.bucket, key });
 const goReq = (

@@ -1,5 +1,5 @@
 /**
- * s3-cse's ranged GET (spec §6.1: AES-CTR for GCM objects, CBC for CBC objects) over objects the
+ * s3-cse's ranged GET (docs/formats.md#ranged-reads: AES-CTR for GCM objects, CBC for CBC objects) over objects the
  * official clients wrote: Ruby EncryptionV2 and Go EncryptionClientV2 (GCM), Go V1 client (CBC).
  *
  * moto echoes the whole object's Content-MD5 on ranged GETs of objects uploaded with one (both

@@ -3,22 +3,16 @@
  * s3-cse reads only with the legacy flag: `kms` wrap with AES-CBC (x-amz-key-v2).
  */
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
-import { type InteropFixture, SIZES, startInteropFixture } from "./support/fixture.js";
+import { SIZES, useInteropFixture } from "./support/fixture.js";
 import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
 
 failEveryTestUnless(requireRuby);
 
-let fx: InteropFixture;
-beforeAll(async () => {
-  fx = await startInteropFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useInteropFixture();
 
 const refFor = (key: string) => ({ s3: fx.aws.s3, bucket: fx.aws.bucket, key });
 const cbcLength = (n: number) => 16 * (Math.floor(n / 16) + 1);

@@ -3,9 +3,9 @@
  * wrap-alg, AES-CBC): AES-ECB-wrapped data key (AES KEK) or PKCS#1 v1.5 (RSA). s3-cse reads
  * them only with the legacy flag.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { type Keyring, RawAesKeyring, RawRsaKeyring } from "../../src/index.js";
-import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { useInteropFixture } from "./support/fixture.js";
 import { makeRawKeys, type RawKeys } from "./support/raw-keys.js";
 import { type RubyKeyring, requireRuby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
@@ -16,14 +16,10 @@ const V1_KEYS = ["x-amz-iv", "x-amz-key", "x-amz-matdesc", "x-amz-unencrypted-co
 
 failEveryTestUnless(requireRuby);
 
-let fx: InteropFixture;
+const fx = useInteropFixture();
 let keys: RawKeys;
 beforeAll(async () => {
   keys = makeRawKeys();
-  fx = await startInteropFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
 });
 
 interface Mode {

@@ -2,9 +2,9 @@
  * Ruby's Aws::S3::EncryptionV2::Client with `envelope_location: :instruction_file`: the S3EC
  * keys go to `<key>.instruction` (JSON), the object keeps only the plaintext length.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { KmsKeyring } from "../../src/index.js";
-import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { useInteropFixture } from "./support/fixture.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, userMetadata } from "./support/s3cse.js";
@@ -13,13 +13,7 @@ const CONTEXT = { stage: "instruction-file" };
 
 failEveryTestUnless(requireRuby);
 
-let fx: InteropFixture;
-beforeAll(async () => {
-  fx = await startInteropFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useInteropFixture();
 
 describe("Ruby EncryptionV2 writes kms+context with an instruction file, s3-cse reads", () => {
   test.each([0, 1000])("%i-byte object decrypts byte-exact from <key>.instruction", async (size) => {

@@ -2,9 +2,9 @@
  * Ruby's official Aws::S3::EncryptionV2::Client (Debian ruby-aws-sdk-s3 1.117) and s3-cse,
  * both directions, V2 AES-GCM with `kms+context` and a user encryption context.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { type KmsClientLike, KmsKeyring } from "../../src/index.js";
-import { type InteropFixture, MULTIPART, SIZES, startInteropFixture } from "./support/fixture.js";
+import { MULTIPART, SIZES, useInteropFixture } from "./support/fixture.js";
 import { requireRuby, ruby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
 import { objectBody, s3cseDownload, s3cseUpload, userMetadata } from "./support/s3cse.js";
@@ -22,13 +22,7 @@ const V2_GCM_KEYS = [
 
 failEveryTestUnless(requireRuby);
 
-let fx: InteropFixture;
-beforeAll(async () => {
-  fx = await startInteropFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useInteropFixture();
 
 const refFor = (key: string) => ({ s3: fx.aws.s3, bucket: fx.aws.bucket, key });
 const rubyKms = (key: string) => ({

@@ -2,9 +2,9 @@
  * Ruby's Aws::S3::EncryptionV2::Client with raw keys and s3-cse's raw keyrings, both directions:
  * `AES/GCM` key wrap (AES-256 KEK) and `RSA-OAEP-SHA1` (RSA-2048), AES-GCM content.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { type Keyring, RawAesKeyring, RawRsaKeyring } from "../../src/index.js";
-import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { useInteropFixture } from "./support/fixture.js";
 import { makeRawKeys, type RawKeys } from "./support/raw-keys.js";
 import { type RubyKeyring, requireRuby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
@@ -23,14 +23,10 @@ const V2_GCM_KEYS = [
 
 failEveryTestUnless(requireRuby);
 
-let fx: InteropFixture;
+const fx = useInteropFixture();
 let keys: RawKeys;
 beforeAll(async () => {
   keys = makeRawKeys();
-  fx = await startInteropFixture();
-});
-afterAll(async () => {
-  await fx?.stop();
 });
 
 interface Mode {

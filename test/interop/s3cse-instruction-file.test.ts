@@ -3,9 +3,9 @@
  * clients: Ruby EncryptionV2 with `envelope_location: :instruction_file`, and Go's
  * DecryptionClientV2, which falls back to `<key>.instruction` when the object carries no keys.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { encryptAndUploadFile, KmsKeyring } from "../../src/index.js";
-import { type InteropFixture, startInteropFixture } from "./support/fixture.js";
+import { useInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, goDriverOk } from "./support/go.js";
 import { requireRuby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
@@ -15,13 +15,7 @@ const CONTEXT = { stage: "instruction-file" };
 
 failEveryTestUnless(requireRuby, buildGoDriver);
 
-let fx: InteropFixture;
-beforeAll(async () => {
-  fx = await startInteropFixture();
-}, 120_000);
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useInteropFixture(120_000);
 
 describe("s3-cse writes V2 kms+context to <key>.instruction", () => {
   test.each([0, 5000])(

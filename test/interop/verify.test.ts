@@ -2,25 +2,21 @@
  * `s3-cse verify --deep --compare` over objects the official clients wrote: the verifier
  * classifies them, decrypts them fully and matches the plaintext.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { s3cseCli, useEmulatorCredentials } from "./support/cli.js";
-import { type InteropFixture, type Plaintext, startInteropFixture } from "./support/fixture.js";
+import { type Plaintext, useInteropFixture } from "./support/fixture.js";
 import { buildGoDriver, type GoRequest, goDriverOk } from "./support/go.js";
 import { type RubyRequest, requireRuby, rubyOk } from "./support/ruby.js";
 import { failEveryTestUnless } from "./support/runtime.js";
 
 failEveryTestUnless(requireRuby, buildGoDriver);
 
-let fx: InteropFixture;
+const fx = useInteropFixture(120_000);
 let p: Plaintext;
 beforeAll(async () => {
   useEmulatorCredentials();
-  fx = await startInteropFixture();
   p = fx.plaintext(5000);
 }, 120_000);
-afterAll(async () => {
-  await fx?.stop();
-});
 
 type Writer = (key: string) => Promise<unknown>;
 const ruby =

@@ -1,8 +1,16 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
+import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
+
+/** The environment a built-binary run against moto_server needs (credentials and Region). */
+export const EMULATOR_ENV: NodeJS.ProcessEnv = {
+  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  AWS_REGION: "us-east-1",
+};
 
 export interface CliRun {
   code: number;
@@ -80,18 +88,29 @@ export function ensureBuilt(): void {
   }
 }
 
-/** Runs the built binary as a real process and resolves with its exit code and output. */
-export async function runBuiltCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; stdin?: Buffer; inheritNoWarnings?: boolean; onlyEnv?: boolean } = {},
-): Promise<CliRun> {
+export interface BuiltCliOptions {
+  env?: NodeJS.ProcessEnv;
+  inheritNoWarnings?: boolean;
+  onlyEnv?: boolean;
+}
+
+/** Spawns the built binary (for tests that signal or kill it mid-way); see {@link runBuiltCli}. */
+export function spawnBuiltCli(args: string[], options: BuiltCliOptions = {}) {
   ensureBuilt();
   // onlyEnv: nothing of the test process's environment (no AWS_* leaking in), just PATH and options.env.
   const env: NodeJS.ProcessEnv = options.onlyEnv
     ? { PATH: process.env.PATH, ...options.env }
     : { ...process.env, ...options.env };
   if (!options.inheritNoWarnings) delete env.NODE_NO_WARNINGS;
-  const child = spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+  return spawn(process.execPath, [BUILT_CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** Runs the built binary as a real process and resolves with its exit code and output. */
+export async function runBuiltCli(
+  args: string[],
+  options: BuiltCliOptions & { stdin?: Buffer } = {},
+): Promise<CliRun> {
+  const child = spawnBuiltCli(args, options);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on("data", (c: Buffer) => out.push(c));

@@ -12,6 +12,13 @@
  * - `flip`: the body byte at offset `at` is XOR-ed with `mask` (default 0x01);
  * - `delay`: the upstream's answer is held back `ms` milliseconds before its status line (the
  *   request itself reached the upstream: S3 did the work, the client just hears of it late).
+ * - `hold`: the request is held at the proxy — only its head and the first `afterBytes` bytes of
+ *   its body (default 0: nothing, the upstream never sees it) are forwarded — until the client
+ *   goes away (e.g. the test SIGKILLs it), then the upstream request is dropped unfinished;
+ * - `holdResponse`: the request reaches the upstream in full, but its response is held back
+ *   until the client goes away (the server acted; the client never learns it did).
+ *
+ * `nextHeld()` resolves when a request is held (no sleeps: a test waits on it, then acts).
  *
  * Rules match on method, path+query (string: substring; RegExp: test), request headers and the
  * nth matching occurrence (1-based). `bytesPerSecond` caps each response's body rate (for the
@@ -20,6 +27,8 @@
  * Written on node:http directly: forwarding, counting bytes and cutting sockets are a few lines,
  * and proxy libraries (http-proxy) hide the response socket this needs (docs/dependencies.md).
  */
+
+import { EventEmitter, once } from "node:events";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -29,6 +38,8 @@ export type Fault =
   | { readonly kind: "stall"; readonly afterBytes: number; readonly ms: number }
   | { readonly kind: "status"; readonly status?: number; readonly code?: string; readonly message?: string }
   | { readonly kind: "flip"; readonly at: number; readonly mask?: number }
+  | { readonly kind: "hold"; readonly afterBytes?: number }
+  | { readonly kind: "holdResponse" }
   | { readonly kind: "delay"; readonly ms: number };
 
 export interface FaultRule {
@@ -50,6 +61,8 @@ export interface ProxiedRequest {
   readonly fault?: Fault["kind"];
   /** Response body bytes sent to the client. */
   bytesSent: number;
+  /** Request body bytes forwarded to the upstream (counted for `hold` only). */
+  bytesForwarded?: number;
 }
 
 export interface FaultProxyOptions {
@@ -67,6 +80,8 @@ export interface FaultProxy {
   /** Requests matching a method and path (as a rule would), for assertions. */
   matching(rule: Omit<FaultRule, "fault" | "nth">): ProxiedRequest[];
   setBytesPerSecond(rate: number | undefined): void;
+  /** Resolves with the next request a `hold` or `holdResponse` rule holds (once it is held). */
+  nextHeld(): Promise<ProxiedRequest>;
   close(): Promise<void>;
 }
 
@@ -113,6 +128,7 @@ export async function startFaultProxy(
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
   let rate = options.bytesPerSecond;
+  const events = new EventEmitter();
 
   const pick = (req: IncomingMessage): Fault | undefined => {
     let chosen: Fault | undefined;
@@ -154,6 +170,10 @@ export async function startFaultProxy(
       });
       return;
     }
+    if (fault?.kind === "hold") {
+      holdRequest(req, res, record, fault.afterBytes ?? 0);
+      return;
+    }
     const up = request(
       {
         host: target.hostname,
@@ -163,6 +183,12 @@ export async function startFaultProxy(
         headers: req.headers,
       },
       (upRes) => {
+        if (fault?.kind === "holdResponse") {
+          upRes.resume();
+          events.emit("held", record);
+          res.on("close", () => upRes.destroy());
+          return;
+        }
         const relay = () => {
           res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
           void relayBody(upRes, res, record, fault).catch(() => res.destroy());
@@ -173,6 +199,45 @@ export async function startFaultProxy(
     );
     up.on("error", () => res.destroy());
     req.pipe(up);
+  };
+
+  /** `hold`: forwards the head and `afterBytes` body bytes, then nothing until the client goes away. */
+  const holdRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: ProxiedRequest,
+    afterBytes: number,
+  ) => {
+    record.bytesForwarded = 0;
+    const up =
+      afterBytes > 0
+        ? request({
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+          })
+        : undefined;
+    up?.on("error", () => undefined);
+    up?.on("response", (r) => r.resume());
+    let held = false;
+    // The rest of the body is read and dropped (not paused), so the client's going away is seen.
+    const hold = () => {
+      if (held) return;
+      held = true;
+      events.emit("held", record);
+    };
+    res.on("close", () => up?.destroy());
+    req.on("data", (chunk: Buffer) => {
+      if (held || up === undefined) return;
+      const take = chunk.subarray(0, afterBytes - record.bytesForwarded!);
+      up.write(take);
+      record.bytesForwarded! += take.length;
+      if (record.bytesForwarded! >= afterBytes) hold();
+    });
+    req.on("end", hold);
+    if (up === undefined) hold();
   };
 
   const relayBody = async (
@@ -268,6 +333,7 @@ export async function startFaultProxy(
     setBytesPerSecond: (r) => {
       rate = r;
     },
+    nextHeld: async () => (await once(events, "held"))[0] as ProxiedRequest,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

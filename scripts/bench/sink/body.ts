@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { AwsChunkedDecoder } from "./aws-chunked.js";
+import type { Pacer } from "./pacer.js";
 
 const CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/;
 
@@ -19,6 +20,8 @@ export interface BodyTarget {
   readonly file?: string;
   /** Keep the payload in memory if it is at most this many bytes. */
   readonly memoryLimit?: number;
+  /** Read no faster than this connection's cap (the socket is not read while waiting). */
+  readonly pacer?: Pacer;
 }
 
 /**
@@ -45,6 +48,7 @@ export async function consumeBody(req: IncomingMessage, target: BodyTarget = {})
   };
   const decoder = chunked ? new AwsChunkedDecoder(onData) : undefined;
   for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (target.pacer) await target.pacer.pace(chunk.length);
     if (decoder) decoder.push(chunk);
     else onData(chunk);
     if (out && pending.length > 0) {

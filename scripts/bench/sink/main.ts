@@ -1,18 +1,34 @@
 /**
- * The discard S3 sink as its own process: `node --import tsx scripts/bench/sink/main.ts --dir D`.
+ * The discard S3 sink as its own process: `node --import tsx scripts/bench/sink/main.ts --dir D
+ * [--tls-key K --tls-cert C] [--cap-mbps N]` (HTTPS; per-connection cap in MB/s, both directions).
  * Prints one JSON line `{"endpoint":"http://127.0.0.1:PORT"}` when listening; exits on SIGINT,
  * SIGTERM or when its parent's IPC channel closes, removing D.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startSink } from "./server.js";
 
-const { values } = parseArgs({ options: { dir: { type: "string" }, port: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    dir: { type: "string" },
+    port: { type: "string" },
+    "tls-key": { type: "string" },
+    "tls-cert": { type: "string" },
+    "cap-mbps": { type: "string" },
+  },
+});
 const dir = values.dir ?? (await mkdtemp(join(tmpdir(), "s3-cse-sink-")));
-const server = await startSink(dir, Number(values.port ?? 0));
+const tls =
+  values["tls-key"] && values["tls-cert"]
+    ? { key: readFileSync(values["tls-key"]), cert: readFileSync(values["tls-cert"]) }
+    : undefined;
+const server = await startSink(dir, Number(values.port ?? 0), {
+  ...(tls ? { tls } : {}),
+  capBytesPerSecond: Number(values["cap-mbps"] ?? 0) * 1e6,
+});
 const addr = server.address();
 const port = typeof addr === "object" && addr ? addr.port : 0;
 
@@ -28,4 +44,4 @@ function stop(): void {
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 process.on("disconnect", stop);
-process.stdout.write(`${JSON.stringify({ endpoint: `http://127.0.0.1:${port}` })}\n`);
+process.stdout.write(`${JSON.stringify({ endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}` })}\n`);

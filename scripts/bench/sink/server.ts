@@ -5,10 +5,12 @@
  * CreateBucket / HeadBucket. See store.ts for what is kept.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { consumeBody } from "./body.js";
+import { type BodyTarget, consumeBody } from "./body.js";
+import { ConnectionPacers, type Pacer } from "./pacer.js";
 import { KEEP_PREFIX, objectBytes, SinkStore, SMALL_BODY, type StoredObject } from "./store.js";
 
 const xml = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
@@ -66,7 +68,19 @@ function parseRange(header: string | undefined, size: number): [number, number] 
   return start > end || start >= size ? null : [start, end];
 }
 
-async function getObject(req: IncomingMessage, res: ServerResponse, obj: StoredObject): Promise<void> {
+async function* paced(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pacer: Pacer) {
+  for await (const chunk of chunks) {
+    await pacer.pace(chunk.length);
+    yield chunk;
+  }
+}
+
+async function getObject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  obj: StoredObject,
+  pacer: Pacer | undefined,
+): Promise<void> {
   const range = parseRange(req.headers.range, obj.size);
   if (range === null) {
     res.setHeader("content-range", `bytes */${obj.size}`);
@@ -84,10 +98,18 @@ async function getObject(req: IncomingMessage, res: ServerResponse, obj: StoredO
     res.end();
     return;
   }
-  await pipeline(Readable.from(objectBytes(obj, start, end), { objectMode: false }), res);
+  const bytes = objectBytes(obj, start, end);
+  await pipeline(Readable.from(pacer ? paced(bytes, pacer) : bytes, { objectMode: false }), res);
 }
 
-async function handle(store: SinkStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  store: SinkStore,
+  pacers: ConnectionPacers,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const pacer = pacers.for(req.socket);
+  const consume = (target: BodyTarget = {}) => consumeBody(req, pacer ? { ...target, pacer } : target);
   const url = new URL(req.url ?? "/", "http://sink");
   const [, bucket = "", ...rest] = url.pathname.split("/");
   const key = decodeURIComponent(rest.join("/"));
@@ -97,12 +119,12 @@ async function handle(store: SinkStore, req: IncomingMessage, res: ServerRespons
   const contentType = String(req.headers["content-type"] ?? "binary/octet-stream");
 
   if (!key) {
-    await consumeBody(req);
+    await consume();
     send(res, 200);
     return;
   }
   if (method === "POST" && q.has("uploads")) {
-    await consumeBody(req);
+    await consume();
     const id = await store.createUpload(bucket, key, contentType, metadataOf(req));
     const algorithm = req.headers["x-amz-checksum-algorithm"];
     send(
@@ -120,19 +142,19 @@ async function handle(store: SinkStore, req: IncomingMessage, res: ServerRespons
   if (uploadId !== null) {
     const up = store.uploads.get(uploadId);
     if (!up) {
-      await consumeBody(req);
+      await consume();
       error(res, 404, "NoSuchUpload", `upload ${uploadId} does not exist`);
       return;
     }
     if (method === "PUT") {
       const partNumber = Number(q.get("partNumber"));
       const file = up.dir ? join(up.dir, String(partNumber).padStart(5, "0")) : undefined;
-      const body = await consumeBody(req, file ? { file } : {});
+      const body = await consume(file ? { file } : {});
       up.parts.set(partNumber, { path: file ?? "", size: body.size });
       send(res, 200, "", { etag: store.etag(), ...body.checksums });
       return;
     }
-    await consumeBody(req);
+    await consume();
     if (method === "DELETE") {
       await store.abort(uploadId);
       send(res, 204);
@@ -152,7 +174,7 @@ async function handle(store: SinkStore, req: IncomingMessage, res: ServerRespons
   }
   if (method === "PUT") {
     const file = key.startsWith(KEEP_PREFIX) ? await store.newFile() : undefined;
-    const body = await consumeBody(req, file ? { file } : { memoryLimit: SMALL_BODY });
+    const body = await consume(file ? { file } : { memoryLimit: SMALL_BODY });
     const etag = store.etag();
     await store.put(path, {
       size: body.size,
@@ -166,7 +188,7 @@ async function handle(store: SinkStore, req: IncomingMessage, res: ServerRespons
     send(res, 200, "", { etag, ...body.checksums });
     return;
   }
-  await consumeBody(req);
+  await consume();
   if (method === "DELETE") {
     await store.delete(path);
     send(res, 204);
@@ -178,17 +200,26 @@ async function handle(store: SinkStore, req: IncomingMessage, res: ServerRespons
     else error(res, 404, "NoSuchKey", `key ${key} does not exist`);
     return;
   }
-  await getObject(req, res, obj);
+  await getObject(req, res, obj, pacer);
 }
 
-export function startSink(root: string, port = 0): Promise<Server> {
+export interface SinkOptions {
+  /** Serve HTTPS with this PEM key and certificate. */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  /** Per-connection bandwidth cap in bytes per second, both directions (0 = none). */
+  readonly capBytesPerSecond?: number;
+}
+
+export function startSink(root: string, port = 0, options: SinkOptions = {}): Promise<Server> {
   const store = new SinkStore(root);
-  const server = createServer((req, res) => {
-    handle(store, req, res).catch((err: unknown) => {
+  const pacers = new ConnectionPacers(options.capBytesPerSecond ?? 0);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(store, pacers, req, res).catch((err: unknown) => {
       if (!res.headersSent) error(res, 500, "InternalError", String(err));
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   server.keepAliveTimeout = 60_000;
   server.requestTimeout = 0;
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type Command, Option } from "commander";
-import { ErrorCodes, TransferError, UsageError } from "../../errors.js";
+import { ErrorCodes, isS3CseError, TransferError, UsageError } from "../../errors.js";
 import { defaultDbName, resolveKmsKey, restoreSql } from "../../inspect/rds-restore-sql.js";
 import { checkRdsUpload, startsWithMtfTape } from "../../inspect/rds-upload-checks.js";
 import { KmsKeyring } from "../../materials/kms-keyring.js";
@@ -30,7 +30,7 @@ import {
   parseMetadata,
 } from "../object-options.js";
 import { createProgress, type Progress } from "../progress.js";
-import { parsePairs, parseS3Url } from "../s3-url.js";
+import { parsePairs } from "../s3-url.js";
 import { POLICIES } from "./download.js";
 
 export interface UploadOptions extends CommonOptions, ObjectCliOptions {
@@ -113,37 +113,118 @@ export function addUploadOptions(cmd: Command): Command {
   );
 }
 
-export function registerUpload(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  addCommonOptions(
-    addUploadOptions(
-      program
-        .command("upload")
-        .description("encrypt a file (or - for stdin) and upload it to S3")
-        .argument("<file>", "local file to encrypt, or - for stdin")
-        .argument("<s3url>", "destination, s3://bucket/key")
-        .requiredOption("--kms-key-id <id>", "KMS key id, key ARN, alias name or alias ARN")
-        .addOption(
-          new Option(
-            "--commitment-policy <policy>",
-            "which formats may be written: require-encrypt-* (default require-encrypt-require-decrypt) write v3 (and rds); forbid-encrypt-allow-decrypt is the way to write v2",
-          ).choices(Object.keys(POLICIES)),
-        ),
-    ),
-  )
-    .addHelpText(
-      "after",
-      examplesHelp([
-        "s3-cse upload SalesDb.bak s3://my-backups/sales/SalesDb.bak --kms-key-id alias/rds-backups --format rds",
-        "pg_dump db | s3-cse upload - s3://lake/dumps/db.sql --kms-key-id alias/lake --context project=atlas",
-        "s3-cse upload big.bak s3://b/big.bak --kms-key-id alias/k --part-size 64MiB --concurrency 8 --storage-class STANDARD_IA",
-        "s3-cse upload 2tb.bak s3://b/2tb.bak --kms-key-id alias/k --format rds --resume   # run again after a crash: continues",
-      ]),
-    )
-    .action(async (file: string, s3url: string, opts: UploadOptions, cmd: Command) => {
-      const { bucket, key } = parseS3Url(s3url);
-      await runUpload(io, file, bucket, key, opts, cmd.getOptionValueSource("format") === "cli");
-      setExit(0);
-    });
+/** The per-upload settings parsed from the options (the same for every file of a multi-file upload). */
+export interface UploadSettings {
+  readonly partSize: number | undefined;
+  readonly requestedPartSize: number | undefined;
+  readonly expectedSize: number | undefined;
+  readonly concurrency: number;
+  readonly encryptionContext: Record<string, string>;
+  readonly objectParams: ReturnType<typeof objectParamsFrom>;
+  readonly metadata: ReturnType<typeof parseMetadata>;
+}
+
+export function uploadSettings(opts: UploadOptions, stdin: boolean): UploadSettings {
+  const requestedPartSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
+  const expectedSize = opts.expectedSize === undefined ? undefined : parseByteSize(opts.expectedSize);
+  // With --expected-size the part size is chosen for that size (the stream's length is not known).
+  const partSize =
+    expectedSize !== undefined && stdin ? choosePartSize(expectedSize, requestedPartSize) : requestedPartSize;
+  const concurrency = parseConcurrency(opts.concurrency);
+  return {
+    partSize,
+    requestedPartSize,
+    expectedSize,
+    concurrency,
+    encryptionContext: parsePairs(opts.context, "--context"),
+    objectParams: objectParamsFrom(opts),
+    metadata: parseMetadata(opts.metadata),
+  };
+}
+
+/** The TAPE warning: a SQL Server backup uploaded without --format rds (silenced by an explicit --format). */
+export async function warnIfBackup(
+  io: CliIo,
+  file: string,
+  opts: UploadOptions,
+  formatGiven: boolean,
+): Promise<void> {
+  /* Precondition: a SQL Server backup uploaded without --format rds gets a warning naming --format rds. */
+  if (file !== "-" && opts.format !== "rds" && !formatGiven && (await startsWithMtfTape(file)))
+    writeLine(
+      io.stderr,
+      `s3-cse: warning: ${file} is a SQL Server backup (MTF TAPE block) but is being uploaded as ${opts.format}; RDS for SQL Server restores only --format rds (give --format ${opts.format} explicitly to silence this)`,
+    );
+}
+
+/** --format rds: the key's ARN, after the pre-upload checks unless --no-rds-checks; else undefined. */
+export async function rdsKeyArn(
+  io: CliIo,
+  clients: UploadClients,
+  bucket: string,
+  opts: UploadOptions,
+): Promise<string | undefined> {
+  if (opts.format !== "rds") return undefined;
+  if (opts.rdsChecks === false) return (await resolveKmsKey(clients.kms, opts.kmsKeyId, io.signal)).arn;
+  const checked = await checkRdsUpload({
+    s3: clients.s3,
+    kms: clients.kms,
+    bucket,
+    kmsKeyId: opts.kmsKeyId,
+    signal: io.signal,
+  });
+  return checked.key.arn;
+}
+
+type UploadClients = ReturnType<typeof clientsFor>;
+
+/** The encryptAndUpload options of one object (everything but the source). */
+export function uploadRequest(
+  io: CliIo,
+  opts: UploadOptions,
+  settings: UploadSettings,
+  clients: UploadClients,
+  target: { bucket: string; key: string },
+  onProgress: (p: UploadProgress) => void,
+  signal: AbortSignal = io.signal,
+) {
+  return {
+    s3: clients.s3,
+    bucket: target.bucket,
+    key: target.key,
+    keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
+    format: opts.format,
+    // As the official v4 clients: the default policy writes only key-committing V3 (and V1 for RDS).
+    commitmentPolicy: POLICIES[opts.commitmentPolicy ?? "require-encrypt-require-decrypt"],
+    encryptionContext: settings.encryptionContext,
+    concurrency: settings.concurrency,
+    signal,
+    onProgress,
+    onMultipartUpload: (event: MultipartUploadEvent) => {
+      io.uploads?.onMultipartUpload(event);
+      if (event.checkpointPath !== undefined) reportCheckpoint(io, opts, event);
+    },
+    ...(settings.partSize !== undefined ? { partSize: settings.partSize } : {}),
+    ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
+    payloadSigning: opts.unsignedPayload ? ("never" as const) : (opts.payloadSigning ?? "auto"),
+    ...(Object.keys(settings.objectParams).length > 0 ? { objectParams: settings.objectParams } : {}),
+    ...(settings.metadata ? { metadata: settings.metadata } : {}),
+  };
+}
+
+/** The progress label of an upload: what S3 acknowledged (ciphertext, within a block of the plaintext). */
+export function progressUpdater(progress: Progress): (p: UploadProgress) => void {
+  return (p) =>
+    progress.update(
+      Math.min(p.bytesUploaded, p.totalBytes ?? p.bytesUploaded),
+      p.totalBytes,
+      `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`,
+    );
+}
+
+/** One line describing an upload's result. */
+export function uploadedLine(result: UploadResult): string {
+  return `uploaded ${result.bytes} bytes to s3://${result.bucket}/${result.key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`}${result.resumedParts !== undefined ? `, resumed: ${result.resumedParts} already uploaded` : ""})`;
 }
 
 /** Encrypts `file` (or `-`: stdin) to s3://bucket/key and prints the result. */
@@ -157,52 +238,33 @@ export async function runUpload(
   /** The bar to report to (one file of a set); default: a bar of its own. Stopped when the upload ends. */
   bar?: Progress,
 ): Promise<void> {
-  const requestedPartSize = opts.partSize === undefined ? undefined : parseByteSize(opts.partSize);
-  const expectedSize = opts.expectedSize === undefined ? undefined : parseByteSize(opts.expectedSize);
-  // With --expected-size the part size is chosen for that size (the stream's length is not known).
-  const partSize =
-    expectedSize !== undefined && file === "-"
-      ? choosePartSize(expectedSize, requestedPartSize)
-      : requestedPartSize;
-  const concurrency = parseConcurrency(opts.concurrency);
+  const settings = uploadSettings(opts, file === "-");
   const checkpoint = checkpointFor(io, file, opts);
-  const encryptionContext = parsePairs(opts.context, "--context");
-  const objectParams = objectParamsFrom(opts);
-  const metadata = parseMetadata(opts.metadata);
   const clients = clientsFor(opts, io.env, io.stderr);
   if (opts.dryrun) {
     try {
-      await printDryRun(io, file, bucket, key, opts, partSize ?? requestedPartSize, expectedSize, clients);
+      await printDryRun(
+        io,
+        file,
+        bucket,
+        key,
+        opts,
+        settings.partSize ?? settings.requestedPartSize,
+        settings.expectedSize,
+        clients,
+      );
     } finally {
       clients.destroy();
     }
     return;
   }
-  /* Precondition: a SQL Server backup uploaded without --format rds gets a warning naming --format rds. */
-  if (file !== "-" && opts.format !== "rds" && !formatGiven && (await startsWithMtfTape(file)))
-    writeLine(
-      io.stderr,
-      `s3-cse: warning: ${file} is a SQL Server backup (MTF TAPE block) but is being uploaded as ${opts.format}; RDS for SQL Server restores only --format rds (give --format ${opts.format} explicitly to silence this)`,
-    );
+  await warnIfBackup(io, file, opts, formatGiven);
   let keyArn: string | undefined;
-  if (opts.format === "rds") {
-    try {
-      keyArn =
-        opts.rdsChecks === false
-          ? (await resolveKmsKey(clients.kms, opts.kmsKeyId, io.signal)).arn
-          : (
-              await checkRdsUpload({
-                s3: clients.s3,
-                kms: clients.kms,
-                bucket,
-                kmsKeyId: opts.kmsKeyId,
-                signal: io.signal,
-              })
-            ).key.arn;
-    } catch (err) {
-      clients.destroy();
-      throw err;
-    }
+  try {
+    keyArn = await rdsKeyArn(io, clients, bucket, opts);
+  } catch (err) {
+    clients.destroy();
+    throw err;
   }
   const sql =
     keyArn === undefined
@@ -214,34 +276,16 @@ export async function runUpload(
           dbName: opts.dbName ?? defaultDbName(file === "-" ? key : file),
         });
   const progress = bar ?? createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
-  const onProgress = (p: UploadProgress) =>
-    // The bar tracks what S3 acknowledged (ciphertext, within a block of the plaintext), not what was read.
-    progress.update(
-      Math.min(p.bytesUploaded, p.totalBytes ?? p.bytesUploaded),
-      p.totalBytes,
-      `${p.partsDone} part${p.partsDone === 1 ? "" : "s"} done`,
-    );
+  let kept: MultipartUploadEvent | undefined;
+  const request = uploadRequest(io, opts, settings, clients, { bucket, key }, progressUpdater(progress));
   const common = {
-    s3: clients.s3,
-    bucket,
-    key,
-    keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
-    format: opts.format,
-    // As the official v4 clients: the default policy writes only key-committing V3 (and V1 for RDS).
-    commitmentPolicy: POLICIES[opts.commitmentPolicy ?? "require-encrypt-require-decrypt"],
-    encryptionContext,
-    concurrency,
-    signal: io.signal,
-    onProgress,
+    ...request,
     onMultipartUpload: (event: MultipartUploadEvent) => {
+      // A kept upload is reported once the failure is known (whether running again can continue it).
+      if (event.state !== "kept") return request.onMultipartUpload(event);
       io.uploads?.onMultipartUpload(event);
-      if (event.checkpointPath !== undefined) reportCheckpoint(io, opts, event);
+      kept = event;
     },
-    ...(partSize !== undefined ? { partSize } : {}),
-    ...(opts.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
-    payloadSigning: opts.unsignedPayload ? ("never" as const) : (opts.payloadSigning ?? "auto"),
-    ...(Object.keys(objectParams).length > 0 ? { objectParams } : {}),
-    ...(metadata ? { metadata } : {}),
   };
   let result: UploadResult;
   try {
@@ -253,6 +297,9 @@ export async function runUpload(
             file,
             ...(checkpoint ? { checkpoint: { path: checkpoint } } : {}),
           });
+  } catch (err) {
+    if (kept !== undefined) reportKept(io, kept, err);
+    throw err;
   } finally {
     progress.stop();
     clients.destroy();
@@ -260,10 +307,7 @@ export async function runUpload(
   if (opts.json) {
     writeJson(io, { ok: true, ...result, ...(sql !== undefined ? { restoreSql: sql } : {}) });
   } else if (showsResult(opts)) {
-    writeLine(
-      io.stdout,
-      `uploaded ${result.bytes} bytes to s3://${bucket}/${key} (${result.format}, ${result.parts === 0 ? "single PutObject" : `${result.parts} parts`}${result.resumedParts !== undefined ? `, resumed: ${result.resumedParts} already uploaded` : ""})`,
-    );
+    writeLine(io.stdout, uploadedLine(result));
     for (const [k, v] of Object.entries(result.metadata)) writeLine(io.stdout, `  x-amz-meta-${k}: ${v}`);
     if (sql !== undefined) {
       writeLine(io.stdout, "restore on RDS for SQL Server with:");
@@ -304,15 +348,24 @@ function reportCheckpoint(io: CliIo, opts: UploadOptions, e: MultipartUploadEven
       io.stderr,
       `s3-cse: multipart upload ${e.uploadId}, checkpoint ${e.checkpointPath}: if interrupted, run the same command again (with --resume) to continue`,
     );
-  else if (e.state === "kept")
-    writeLine(
-      io.stderr,
-      `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: s3-cse abort-upload --checkpoint ${e.checkpointPath}`,
-    );
+}
+
+/**
+ * A resumable upload kept after a failure (always printed, even with --json or --quiet). Running
+ * the same command again continues it, unless the source changed: then it can only be removed.
+ */
+function reportKept(io: CliIo, e: MultipartUploadEvent, err: unknown): void {
+  const remove = `s3-cse abort-upload --checkpoint ${e.checkpointPath}`;
+  writeLine(
+    io.stderr,
+    isS3CseError(err) && err.code === ErrorCodes.SOURCE_CHANGED
+      ? `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was left as it was (checkpoint ${e.checkpointPath}), but the source changed, so it cannot be resumed: remove it with: ${remove}`
+      : `s3-cse: the multipart upload ${e.uploadId} of s3://${e.bucket}/${e.key} was kept for --resume (checkpoint ${e.checkpointPath}); run the same command again to continue, or remove it with: ${remove}`,
+  );
 }
 
 /** --dryrun: what an upload would do, without sending anything (only local config is resolved). */
-async function printDryRun(
+export async function printDryRun(
   io: CliIo,
   file: string,
   bucket: string,

@@ -24,6 +24,8 @@ interface VerifyOptions extends CommonOptions {
   context?: string[];
   dbName?: string;
   dbInstance?: string;
+  iamSimulate?: boolean;
+  beforeUpload?: boolean;
 }
 
 /**
@@ -68,6 +70,14 @@ async function checkOptions(opts: VerifyOptions, isPrefix: boolean, wildcard: bo
   /* Precondition: --db-instance comes with --rds. */
   if (opts.dbInstance !== undefined && !opts.rds)
     throw new UsageError("--db-instance needs --rds --kms-key-id <key ARN>");
+  /* Precondition: --before-upload comes with --db-instance. */
+  if (opts.beforeUpload && opts.dbInstance === undefined)
+    throw new UsageError(
+      "--before-upload checks only the RDS side of a restore: add --rds --kms-key-id <key ARN> --db-instance <id>",
+    );
+  /* Precondition: --iam-simulate comes with --db-instance. */
+  if (opts.iamSimulate && opts.dbInstance === undefined)
+    throw new UsageError("--iam-simulate cross-checks the RDS-side preflight: add --db-instance <id>");
   /* Precondition: --db-instance checks one object or one RDS wildcard, not a prefix. */
   if (opts.dbInstance !== undefined && isPrefix && !wildcard)
     throw new UsageError(
@@ -107,6 +117,14 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
         "with --rds: also check the RDS side (instance, option group, restore role, key and bucket policies; read-only calls)",
       )
       .option(
+        "--before-upload",
+        "with --db-instance: the object is not uploaded yet; check only the RDS side for this key and object name",
+      )
+      .option(
+        "--iam-simulate",
+        "with --db-instance: also ask IAM SimulatePrincipalPolicy (needs iam:SimulatePrincipalPolicy) and report where it disagrees",
+      )
+      .option(
         "--db-name <name>",
         "with --rds: database name in the printed restore T-SQL (default: the object's base name)",
       )
@@ -143,6 +161,24 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
       const isPrefix = location.key === "" || location.key.endsWith("/");
       await checkOptions(opts, isPrefix, wildcard);
       const clients = clientsFor(opts, io.env, io.stderr);
+      if (opts.beforeUpload && opts.dbInstance !== undefined && opts.kmsKeyId) {
+        try {
+          const side = await runRdsSide(
+            io,
+            opts,
+            clients,
+            location.bucket,
+            [location.key],
+            opts.dbInstance,
+            opts.kmsKeyId,
+          );
+          reportBeforeUpload(io, opts, s3url, side, opts.dbInstance);
+          setExit(side.ok ? ExitCode.OK : ExitCode.FAILURE);
+        } finally {
+          clients.destroy();
+        }
+        return;
+      }
       try {
         const prefix = wildcard ? location.key.slice(0, -1) : location.key;
         const listed =
@@ -223,6 +259,7 @@ async function runRdsSide(
       bucket,
       keys,
       kmsKeyId,
+      ...(opts.iamSimulate ? { crossCheckWithIam: true } : {}),
       signal: io.signal,
     });
   } finally {
@@ -256,4 +293,23 @@ function report(io: CliIo, opts: VerifyOptions, r: Report): void {
   if (r.set) io.stdout.write(formatBackupSet(r.set));
   if (r.rdsSide && opts.dbInstance) io.stdout.write(formatRdsSide(r.rdsSide, opts.dbInstance));
   if (r.sql !== undefined) writeLine(io.stdout, `restore on RDS for SQL Server with:\n${r.sql}`);
+}
+
+/** --before-upload: the RDS side only; the object is checked (and the T-SQL printed) after the upload. */
+function reportBeforeUpload(
+  io: CliIo,
+  opts: VerifyOptions,
+  s3url: string,
+  side: RdsSideResult,
+  dbInstanceId: string,
+): void {
+  if (opts.json) {
+    writeJson(io, { target: s3url, ok: side.ok, beforeUpload: true, rdsSide: side });
+    return;
+  }
+  io.stdout.write(formatRdsSide(side, dbInstanceId));
+  writeLine(
+    io.stdout,
+    `${s3url} itself was not checked (--before-upload): upload it with --format rds, then run verify --rds again for the object checks and the restore T-SQL`,
+  );
 }

@@ -11,6 +11,7 @@ import type { S3ClientLike } from "../../transfer/s3-commands.js";
 import { type Finding, FindingCodes, findingsPass } from "../findings.js";
 import { regionOfKmsArn } from "../rds-kms.js";
 import { resolveKmsKey } from "../rds-restore-sql.js";
+import { crossCheckWithIam } from "./iam-cross-check.js";
 import { checkInstance, type InstanceFacts } from "./instance.js";
 import { checkRolePermissions, checkTrust } from "./permissions.js";
 import { notChecked, parsePolicyDocument, type SendClient, tryRead } from "./reads.js";
@@ -30,6 +31,11 @@ export interface RdsSideCheckInput {
   readonly keys: readonly string[];
   /** The key that will be passed as @kms_master_key_arn (id, ARN or alias: resolved with DescribeKey). */
   readonly kmsKeyId: string;
+  /**
+   * Also ask AWS: IAM SimulatePrincipalPolicy for every decision (key and bucket policy passed as
+   * the resource policy); needs iam:SimulatePrincipalPolicy. Off by default (moto does not implement it).
+   */
+  readonly crossCheckWithIam?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -141,7 +147,7 @@ export async function checkRdsSide(input: RdsSideCheckInput): Promise<RdsSideRes
         passed,
       );
       const { keyPolicy, bucketPolicy } = await resourcePolicies(input, keyArn, findings);
-      await checkRolePermissions(
+      const decisions = await checkRolePermissions(
         {
           sim: sdk.simulate,
           role,
@@ -154,6 +160,18 @@ export async function checkRdsSide(input: RdsSideCheckInput): Promise<RdsSideRes
         findings,
         passed,
       );
+      if (input.crossCheckWithIam)
+        await crossCheckWithIam(
+          {
+            iam: input.iam,
+            sdk: sdk.iam,
+            roleArn,
+            decisions,
+            ...(input.signal ? { signal: input.signal } : {}),
+          },
+          findings,
+          passed,
+        );
     }
   }
   return {

@@ -129,6 +129,7 @@ async function s3Outcomes(
   input: PermissionInput,
   group: Group,
   identity: readonly NamedPolicy[],
+  record: LocalDecision[],
 ): Promise<Outcome[]> {
   const out: Outcome[] = [];
   for (const resource of group.resources)
@@ -146,59 +147,17 @@ async function s3Outcomes(
         ...base,
         ...(input.bucketPolicy ? { resourcePolicy: input.bucketPolicy } : {}),
       });
+      record.push({
+        action,
+        resource,
+        allowed: r.decision === "Allowed",
+        resourceAccount: input.role.account,
+        ...(input.bucketPolicy ? { resourcePolicy: input.bucketPolicy } : {}),
+      });
       if (r.decision !== "Allowed")
         out.push({ action, resource, result: r.decision, resourceDeny: r.resourceDenyStatements });
     }
   return out;
-}
-
-function s3Finding(
-  input: PermissionInput,
-  code: FindingCode,
-  severity: Severity,
-  group: Group,
-  bad: Outcome[],
-): Finding[] {
-  const findings: Finding[] = [];
-  const denied = bad.filter((o) => o.resourceDeny.length > 0);
-  /* Precondition: no explicit Deny in the bucket policy blocks the role. */
-  if (denied.length > 0) {
-    const sids = [...new Set(denied.flatMap((o) => o.resourceDeny))];
-    findings.push(
-      finding(
-        FindingCodes.RDS_BUCKET_POLICY_DENY,
-        severity,
-        `the bucket policy of ${input.bucket} explicitly denies role ${input.role.roleName} ${[...new Set(denied.map((o) => o.action))].join(", ")} (${group.purpose}; statement ${sids.join(", ")})`,
-        {
-          rdsError: RdsSideErrors.ACCESS_DENIED,
-          fix: `change Deny statement ${sids.join(", ")} of the bucket policy (aws s3api get-bucket-policy --bucket ${input.bucket}) so it does not match ${input.role.roleArn}, e.g. add "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "${input.role.roleArn}"}}`,
-        },
-      ),
-    );
-  }
-  const missing = bad.filter((o) => o.resourceDeny.length === 0);
-  if (missing.length > 0) {
-    const actions = [...new Set(missing.map((o) => o.action))];
-    const resources = [...new Set(missing.map((o) => o.resource))];
-    const explicit = missing.some((o) => o.result === "ExplicitlyDenied");
-    const statementResource = group.resources[0]?.includes("/")
-      ? `arn:aws:s3:::${input.bucket}/*`
-      : `arn:aws:s3:::${input.bucket}`;
-    findings.push(
-      finding(
-        code,
-        severity,
-        `role ${input.role.roleName} is ${explicit ? "explicitly denied" : "not allowed"} ${actions.join(", ")} on ${resources.join(", ")} (${group.purpose})`,
-        {
-          rdsError: RdsSideErrors.ACCESS_DENIED,
-          fix: explicit
-            ? `remove the Deny for ${actions.join(", ")} from the role's policies`
-            : `add this statement to a policy of role ${input.role.roleName} (aws iam put-role-policy --role-name ${input.role.roleName} --policy-name rds-native-backup-restore --policy-document file://policy.json): ${json({ Effect: "Allow", Action: actions, Resource: statementResource })}`,
-        },
-      ),
-    );
-  }
-  return findings;
 }
 
 async function kmsOutcomes(
@@ -206,6 +165,7 @@ async function kmsOutcomes(
   keyArn: string,
   group: Group,
   identity: readonly NamedPolicy[],
+  record: LocalDecision[],
 ) {
   const out: Outcome[] = [];
   const keyAccount = keyArn.split(":")[4] ?? input.role.account;
@@ -220,6 +180,13 @@ async function kmsOutcomes(
       context: roleContext(input.role),
     };
     const r = await decide(input.sim, { ...base, resourcePolicy: input.keyPolicy });
+    record.push({
+      action,
+      resource: keyArn,
+      allowed: r.decision === "Allowed",
+      resourceAccount: keyAccount,
+      resourcePolicy: input.keyPolicy,
+    });
     if (r.decision === "Allowed") continue;
     // Would the role's own policies allow it if the key policy delegated to the account?
     const delegated =
@@ -247,65 +214,115 @@ function keyUserStatement(roleArn: string, actions: readonly string[]) {
   };
 }
 
-function kmsFindings(
+/**
+ * What differs between the bucket and the key when a permission is missing: the resource policy
+ * (its name, its Deny finding and fix), the RDS error quoted, and the statement that grants it.
+ */
+interface ResourceSide {
+  /** "the bucket policy of B" / "the key policy of K". */
+  readonly policy: string;
+  readonly denyCode: FindingCode;
+  readonly rdsError: (actions: readonly string[]) => string;
+  readonly denyFix: (sids: readonly string[]) => string;
+  readonly grantFix: (actions: readonly string[]) => string;
+}
+
+function bucketSide(input: PermissionInput, group: Group): ResourceSide {
+  const role = input.role;
+  const statementResource = group.resources[0]?.includes("/")
+    ? `arn:aws:s3:::${input.bucket}/*`
+    : `arn:aws:s3:::${input.bucket}`;
+  return {
+    policy: `the bucket policy of ${input.bucket}`,
+    denyCode: FindingCodes.RDS_BUCKET_POLICY_DENY,
+    rdsError: () => RdsSideErrors.ACCESS_DENIED,
+    denyFix: (sids) =>
+      `change Deny statement ${sids.join(", ")} of the bucket policy (aws s3api get-bucket-policy --bucket ${input.bucket}) so it does not match ${role.roleArn}, e.g. add "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "${role.roleArn}"}}`,
+    grantFix: (actions) =>
+      `add this statement to a policy of role ${role.roleName} (aws iam put-role-policy --role-name ${role.roleName} --policy-name rds-native-backup-restore --policy-document file://policy.json): ${json({ Effect: "Allow", Action: actions, Resource: statementResource })}`,
+  };
+}
+
+function keySide(input: PermissionInput, keyArn: string): ResourceSide {
+  const role = input.role;
+  return {
+    policy: `the key policy of ${keyArn}`,
+    denyCode: FindingCodes.RDS_KEY_POLICY_DENY,
+    rdsError: (actions) => kmsNotAuthorized(role.roleArn, actions[0] ?? "kms:Decrypt", keyArn),
+    denyFix: (sids) =>
+      `change Deny statement ${sids.join(", ")} of the key policy (aws kms get-key-policy --key-id ${keyArn} --policy-name default) so it does not match ${role.roleArn}, then aws kms put-key-policy`,
+    grantFix: (actions) =>
+      `add this statement to a policy of role ${role.roleName} (aws iam put-role-policy --role-name ${role.roleName} --policy-name rds-native-backup-restore-kms --policy-document file://policy.json): ${json({ Effect: "Allow", Action: actions, Resource: keyArn })}; or add the role to the key policy: ${json(keyUserStatement(role.roleArn, actions))}`,
+  };
+}
+
+const unique = (values: readonly string[]) => [...new Set(values)];
+
+/** The key policy neither names the role nor delegates to the account: the role's IAM policies do not count. */
+function keyPolicyGapFinding(
   input: PermissionInput,
   keyArn: string,
+  severity: Severity,
+  group: Group,
+  actions: readonly string[],
+): Finding {
+  return finding(
+    FindingCodes.RDS_KEY_POLICY_NO_ROLE,
+    severity,
+    `the key policy of ${keyArn} neither names role ${input.role.roleName} nor delegates to account ${input.role.account} (root), so the role's IAM policies do not count: ${actions.join(", ")} refused (${group.purpose})`,
+    {
+      rdsError: kmsNotAuthorized(input.role.roleArn, actions[0]!, keyArn),
+      fix: `add this statement to the key policy (aws kms get-key-policy --key-id ${keyArn} --policy-name default > kp.json; edit; aws kms put-key-policy --key-id ${keyArn} --policy-name default --policy file://kp.json): ${json(keyUserStatement(input.role.roleArn, actions))}`,
+    },
+  );
+}
+
+/**
+ * The findings of one group of actions on one side (bucket or key): an explicit Deny in the
+ * resource policy, a key policy that leaves the role out, and what the role's policies do not allow.
+ */
+function permissionFindings(
+  input: PermissionInput,
+  side: ResourceSide,
   code: FindingCode,
   severity: Severity,
   group: Group,
-  bad: Outcome[],
+  bad: readonly Outcome[],
+  keyArn?: string,
 ): Finding[] {
   const findings: Finding[] = [];
-  const rdsError = kmsNotAuthorized(input.role.roleArn, bad[0]?.action ?? group.actions[0]!, keyArn);
   const denied = bad.filter((o) => o.resourceDeny.length > 0);
-  /* Precondition: no explicit Deny in the key policy blocks the role. */
+  /* Precondition: no explicit Deny in the resource policy (bucket or key policy) blocks the role. */
   if (denied.length > 0) {
-    const sids = [...new Set(denied.flatMap((o) => o.resourceDeny))];
+    const sids = unique(denied.flatMap((o) => o.resourceDeny));
+    const actions = unique(denied.map((o) => o.action));
     findings.push(
       finding(
-        FindingCodes.RDS_KEY_POLICY_DENY,
+        side.denyCode,
         severity,
-        `the key policy of ${keyArn} explicitly denies role ${input.role.roleName} ${denied.map((o) => o.action).join(", ")} (${group.purpose}; statement ${sids.join(", ")})`,
-        {
-          rdsError,
-          fix: `change Deny statement ${sids.join(", ")} of the key policy (aws kms get-key-policy --key-id ${keyArn} --policy-name default) so it does not match ${input.role.roleArn}, then aws kms put-key-policy`,
-        },
+        `${side.policy} explicitly denies role ${input.role.roleName} ${actions.join(", ")} (${group.purpose}; statement ${sids.join(", ")})`,
+        { rdsError: side.rdsError(actions), fix: side.denyFix(sids) },
       ),
     );
   }
-  const gap = bad.filter((o) => o.keyPolicyGap);
+  const gap = unique(bad.filter((o) => o.keyPolicyGap).map((o) => o.action));
   /* Precondition: the key policy lets the role use the key (directly, or by delegating to the account). */
-  if (gap.length > 0)
-    findings.push(
-      finding(
-        FindingCodes.RDS_KEY_POLICY_NO_ROLE,
-        severity,
-        `the key policy of ${keyArn} neither names role ${input.role.roleName} nor delegates to account ${input.role.account} (root), so the role's IAM policies do not count: ${gap.map((o) => o.action).join(", ")} refused (${group.purpose})`,
-        {
-          rdsError,
-          fix: `add this statement to the key policy (aws kms get-key-policy --key-id ${keyArn} --policy-name default > kp.json; edit; aws kms put-key-policy --key-id ${keyArn} --policy-name default --policy file://kp.json): ${json(
-            keyUserStatement(
-              input.role.roleArn,
-              gap.map((o) => o.action),
-            ),
-          )}`,
-        },
-      ),
-    );
+  if (gap.length > 0 && keyArn) findings.push(keyPolicyGapFinding(input, keyArn, severity, group, gap));
   const missing = bad.filter((o) => o.resourceDeny.length === 0 && !o.keyPolicyGap);
   if (missing.length > 0) {
-    const actions = missing.map((o) => o.action);
+    const actions = unique(missing.map((o) => o.action));
+    const resources = unique(missing.map((o) => o.resource));
     const explicit = missing.some((o) => o.result === "ExplicitlyDenied");
     findings.push(
       finding(
         code,
         severity,
-        `role ${input.role.roleName} is ${explicit ? "explicitly denied" : "not allowed"} ${actions.join(", ")} on ${keyArn} (${group.purpose})`,
+        `role ${input.role.roleName} is ${explicit ? "explicitly denied" : "not allowed"} ${actions.join(", ")} on ${resources.join(", ")} (${group.purpose})`,
         {
-          rdsError: kmsNotAuthorized(input.role.roleArn, actions[0]!, keyArn),
+          rdsError: side.rdsError(actions),
           fix: explicit
             ? `remove the Deny for ${actions.join(", ")} from the role's policies`
-            : `add this statement to a policy of role ${input.role.roleName} (aws iam put-role-policy --role-name ${input.role.roleName} --policy-name rds-native-backup-restore-kms --policy-document file://policy.json): ${json({ Effect: "Allow", Action: actions, Resource: keyArn })}; or add the role to the key policy: ${json(keyUserStatement(input.role.roleArn, actions))}`,
+            : side.grantFix(actions),
         },
       ),
     );
@@ -351,30 +368,56 @@ const KMS_GROUPS = [
   },
 ];
 
-/** Evaluates every S3 and KMS action of restore and backup; adds findings and passed checks. */
+/** One decision of the local evaluation, for the cross-check with IAM SimulatePrincipalPolicy. */
+export interface LocalDecision {
+  readonly action: string;
+  readonly resource: string;
+  readonly allowed: boolean;
+  readonly resourceAccount: string;
+  /** The bucket or key policy it was evaluated with. */
+  readonly resourcePolicy?: unknown;
+}
+
+/**
+ * Evaluates every S3 and KMS action of restore and backup; adds findings and passed checks, and
+ * returns every decision made (empty when nothing could be evaluated).
+ */
 export async function checkRolePermissions(
   input: PermissionInput,
   out: Finding[],
   passed: string[],
-): Promise<void> {
+): Promise<LocalDecision[]> {
+  const decisions: LocalDecision[] = [];
   const identity = input.role.identityPolicies;
-  if (!identity || !input.role.boundary) return; // the "not checked" findings were added when reading
+  if (!identity || !input.role.boundary) return decisions; // the "not checked" findings were added when reading
   try {
     if (input.bucketPolicy !== undefined)
       for (const g of S3_GROUPS(input)) {
-        const bad = await s3Outcomes(input, g.group, identity);
+        const bad = await s3Outcomes(input, g.group, identity, decisions);
         if (bad.length === 0) passed.push(`role may ${g.group.actions.join(", ")} (${g.group.purpose})`);
-        out.push(...s3Finding(input, g.code, g.severity, g.group, bad));
+        out.push(...permissionFindings(input, bucketSide(input, g.group), g.code, g.severity, g.group, bad));
       }
     if (input.keyArn && input.keyPolicy !== undefined)
       for (const g of KMS_GROUPS) {
-        const bad = await kmsOutcomes(input, input.keyArn, g.group, identity);
+        const bad = await kmsOutcomes(input, input.keyArn, g.group, identity, decisions);
         if (bad.length === 0)
           passed.push(`role may ${g.group.actions.join(", ")} on the key (${g.group.purpose})`);
-        out.push(...kmsFindings(input, input.keyArn, g.code, g.severity, g.group, bad));
+        out.push(
+          ...permissionFindings(
+            input,
+            keySide(input, input.keyArn),
+            g.code,
+            g.severity,
+            g.group,
+            bad,
+            input.keyArn,
+          ),
+        );
       }
   } catch (err) {
     if (!(err instanceof PolicyEvaluationError)) throw err;
     out.push(notEvaluated(`permissions of role ${input.role.roleName}:`, err));
+    return [];
   }
+  return decisions;
 }

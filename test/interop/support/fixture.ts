@@ -3,7 +3,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { startTestAws, type TestAws } from "../../support/aws.js";
+import { lazy } from "../../support/fixtures.js";
 import { sha256 } from "./s3cse.js";
 
 export interface Plaintext {
@@ -48,4 +50,19 @@ export async function startInteropFixture(): Promise<InteropFixture> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The fixture for this test file: started in a beforeAll hook (`timeoutMs`, default vitest's),
+ * stopped in afterAll. Use the returned handle from tests and later hooks.
+ */
+export function useInteropFixture(timeoutMs?: number): InteropFixture {
+  let fx: InteropFixture | undefined;
+  beforeAll(async () => {
+    fx = await startInteropFixture();
+  }, timeoutMs);
+  afterAll(async () => {
+    await fx?.stop();
+  });
+  return lazy("the interop fixture", () => fx);
 }

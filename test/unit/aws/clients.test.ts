@@ -1,3 +1,5 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
+import { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import {
   createAwsClients,
@@ -6,6 +8,7 @@ import {
   DEFAULT_READ_TIMEOUT_MS,
 } from "../../../src/aws/clients.js";
 import { secondsOption } from "../../../src/cli/common-options.js";
+import { S3EncryptionClient } from "../../../src/client/s3-encryption-client.js";
 
 /** The resolved NodeHttpHandler options (the handler resolves them lazily). */
 const configOf = (handler: unknown) =>
@@ -40,6 +43,23 @@ describe("createRequestHandler (no hang)", () => {
       }
     } finally {
       clients.destroy();
+    }
+  });
+});
+
+describe("the drop-in client's kmsKeyId shorthand (no hang)", () => {
+  it("builds its KMS client with the 60 s connect and read timeouts", async () => {
+    const s3 = new S3Client({ region: "us-east-1" });
+    const client = new S3EncryptionClient({ client: s3, kmsKeyId: "alias/k" });
+    try {
+      const [kms] = (client as unknown as { created: KMSClient[] }).created;
+      expect(await configOf(kms!.config.requestHandler)).toMatchObject({
+        connectionTimeout: 60_000,
+        socketTimeout: 60_000,
+      });
+    } finally {
+      client.destroy();
+      s3.destroy();
     }
   });
 });

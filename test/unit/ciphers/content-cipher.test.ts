@@ -17,6 +17,7 @@ import {
 } from "../../../src/codec/algorithm-suites.js";
 import { decodeContentMetadata } from "../../../src/codec/decode.js";
 import { ErrorCodes } from "../../../src/errors.js";
+import { seededInt } from "../../support/seeded-random.js";
 
 function encryptAll(key: ContentKey, plain: Buffer, chunk: number): Buffer {
   const enc = createContentEncryptor(key);
@@ -73,15 +74,71 @@ describe("content ciphers", () => {
       it(`${suite.name} round-trips ${size} bytes at 1-byte and random chunk sizes`, () => {
         const key = generateContentKey(suite, randomBytes(32));
         const plain = randomBytes(size);
-        const body = encryptAll(key, plain, 1 + Math.floor(Math.random() * 64));
+        const chunkSize = seededInt(size + suite.name.length, 1, 64);
+        const body = encryptAll(key, plain, chunkSize());
         expect(body.length).toBe(ciphertextLength(suite, size));
         const commitment =
           "messageId" in key ? deriveCommittedKeys(key.dataKey, key.messageId).commitment : undefined;
         expect(decryptAll(key, body, 1, commitment)).toEqual(plain);
-        expect(decryptAll(key, body, 1 + Math.floor(Math.random() * 40), commitment)).toEqual(plain);
+        expect(decryptAll(key, body, chunkSize(), commitment)).toEqual(plain);
       });
     }
   }
+
+  it("Precondition: V3 content keys carry a message id", () => {
+    const suite = ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
+    const ivKey = { suite, dataKey: randomBytes(32), iv: randomBytes(12) };
+    for (const make of [
+      () => createContentEncryptor(ivKey),
+      () => createContentDecryptor(ivKey, randomBytes(28)),
+    ]) {
+      expect(make).toThrow(
+        expect.objectContaining({
+          code: ErrorCodes.INVALID_ARGUMENT,
+          message: "V3 content key needs a message id",
+        }),
+      );
+    }
+  });
+
+  it("Precondition: V1/V2 content keys carry an IV of the suite's length", () => {
+    const dataKey = randomBytes(32);
+    for (const [suite, iv] of [
+      [ALG_AES_256_CBC_IV16_NO_KDF, randomBytes(12)],
+      [ALG_AES_256_GCM_IV12_TAG16_NO_KDF, randomBytes(16)],
+    ] as const) {
+      expect(() => createContentEncryptor({ suite, dataKey, iv })).toThrow(
+        expect.objectContaining({
+          code: ErrorCodes.INVALID_ARGUMENT,
+          message: `${suite.name} needs a ${suite.ivLength}-byte IV`,
+        }),
+      );
+    }
+    const messageIdKey = { suite: ALG_AES_256_GCM_IV12_TAG16_NO_KDF, dataKey, messageId: randomBytes(28) };
+    expect(() => createContentDecryptor(messageIdKey)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT }),
+    );
+  });
+
+  it("Precondition: a GCM body ends with a 16-byte tag — a streamed body shorter than the tag is TRUNCATED", () => {
+    const key = generateContentKey(ALG_AES_256_GCM_IV12_TAG16_NO_KDF, randomBytes(32));
+    const body = encryptAll(key, Buffer.alloc(0), 1);
+    expect(body.length).toBe(16);
+    expect(() => decryptAll(key, body.subarray(0, 15), 1)).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.TRUNCATED,
+        message: expect.stringMatching(/shorter than its 16-byte tag/),
+      }),
+    );
+    expect(decryptAll(key, body, 1)).toEqual(Buffer.alloc(0));
+  });
+
+  it("Precondition: the V3 data key is 32 bytes and the message id 28 bytes", () => {
+    const usage = expect.objectContaining({ code: ErrorCodes.INVALID_ARGUMENT });
+    expect(() => deriveCommittedKeys(randomBytes(16), randomBytes(28))).toThrow(usage);
+    expect(() => deriveCommittedKeys(randomBytes(32), randomBytes(27))).toThrow(usage);
+    expect(deriveCommittedKeys(randomBytes(32), randomBytes(28)).commitment.length).toBe(28);
+  });
 
   it("rejects a GCM body with one flipped bit, with code AUTHENTICATION_FAILED", () => {
     const key = generateContentKey(ALG_AES_256_GCM_IV12_TAG16_NO_KDF, randomBytes(32));
@@ -151,7 +208,9 @@ describe("CBC: no padding oracle", () => {
     expect(cbcOutcome(key, body, plain.length)).toBe("ok");
   });
 
-  it("the declared lengths are checked before anything is decrypted", () => {
+  it("Precondition: a CBC body's declared length fits the metadata before anything is decrypted", () => {
+    expect(() => createContentDecryptor(key, undefined, { ciphertextLength: 0 })).toThrow(cbcError);
+    expect(() => createContentDecryptor(key, undefined, { ciphertextLength: 2 ** 53 })).toThrow(cbcError);
     expect(() =>
       createContentDecryptor(key, undefined, { ciphertextLength: 48, expectedPlaintextLength: 50 }),
     ).toThrow(cbcError);

@@ -18,7 +18,7 @@ import {
 import { ErrorCodes } from "../../../src/errors.js";
 import { chunks } from "../../support/envelope.js";
 
-// Go S3EC V3 vector (spec §9.5): TestDecryptionClientV4_GetMockV3Object.
+// Go S3EC V3 vector (docs/formats.md#published-vectors): TestDecryptionClientV4_GetMockV3Object.
 const GO_V3 = {
   dataKey: Buffer.from("lP6AbIQTmptyb/+WQq+ubDw+w7na0T1LGSByZGuaono=", "base64"),
   messageId: Buffer.from("sE9zLb4tsEBJkvEhLMZFxMj9oZJBbQ6ZOgOqHA==", "base64"),
@@ -55,7 +55,7 @@ function readRange(
   return Buffer.concat(out);
 }
 
-describe("ranged decryption (spec §6.1)", () => {
+describe("ranged decryption (docs/formats.md#ranged-reads)", () => {
   it("the V3 CTR counter is twelve 0x01 bytes ‖ 00000002 and reproduces the Go V3 vector", () => {
     const { derivedKey, commitment } = deriveCommittedKeys(GO_V3.dataKey, GO_V3.messageId);
     expect(commitment.equals(GO_V3.commitment)).toBe(true);

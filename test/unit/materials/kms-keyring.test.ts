@@ -193,3 +193,74 @@ describe("prepareEncryption", () => {
     });
   });
 });
+
+describe("prepareEncryption preconditions", () => {
+  /** A keyring that returns a 32-byte key with the given wrap algorithm (or none). */
+  const keyringWrapping = (wrapAlgorithm?: string) => ({
+    description: "custom keyring",
+    generateDataKey: async () => ({
+      dataKey: new Uint8Array(32),
+      encryptedDataKey: new Uint8Array(8),
+      ...(wrapAlgorithm ? { wrapAlgorithm } : {}),
+      materialsDescription: {},
+    }),
+    unwrapDataKey: async () => new Uint8Array(32),
+  });
+
+  it("Precondition: the write format is rds, v2 or v3", async () => {
+    const keyring = keyringWrapping("AES/GCM");
+    for (const format of ["v1", "V2", "", "rds2"]) {
+      await expect(prepareEncryption(format as never, keyring as never)).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `unknown format "${format}" (use rds, v2 or v3)`,
+      });
+    }
+    await expect(prepareEncryption("v3", keyring as never)).resolves.toMatchObject({
+      metadata: { format: "v3" },
+    });
+  });
+
+  it("Precondition: V2/V3 keyrings name their wrap algorithm", async () => {
+    for (const format of ["v2", "v3"] as const) {
+      await expect(prepareEncryption(format, keyringWrapping() as never)).rejects.toMatchObject({
+        code: ErrorCodes.KEYRING_FAILURE,
+        message: "custom keyring did not name a wrap algorithm",
+      });
+    }
+    // RDS (V1) metadata has no wrap algorithm field, so none is needed.
+    await expect(prepareEncryption("rds", keyringWrapping() as never)).resolves.toMatchObject({
+      metadata: { format: "v1" },
+    });
+  });
+
+  it("Precondition: V3 allows only AES/GCM, kms+context and RSA-OAEP-SHA1 wrapping", async () => {
+    for (const wrap of ["kms", "AESWrap", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"]) {
+      await expect(prepareEncryption("v3", keyringWrapping(wrap) as never)).rejects.toMatchObject({
+        code: ErrorCodes.KEYRING_FAILURE,
+        message: `wrap algorithm ${wrap} is not allowed in V3`,
+      });
+    }
+    for (const wrap of ["AES/GCM", "kms+context", "RSA-OAEP-SHA1"]) {
+      await expect(prepareEncryption("v3", keyringWrapping(wrap) as never)).resolves.toMatchObject({
+        metadata: { format: "v3" },
+      });
+    }
+  });
+});
+
+describe("KmsKeyring preconditions", () => {
+  it("Precondition: encrypting with KMS needs a key id — a keyring without one still decrypts", async () => {
+    const kms = statefulFakeKms();
+    const stored = await encryptObject("v3", new KmsKeyring({ client: kms, keyId: "test-key" }), plain, 64);
+    for (const keyId of [undefined, "", "   "]) {
+      const before = kms.calls.length;
+      const keyring = new KmsKeyring({ client: kms, ...(keyId !== undefined ? { keyId } : {}) });
+      await expect(prepareEncryption("v3", keyring)).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: expect.stringMatching(/a KMS key id, ARN or alias is required to encrypt/),
+      });
+      expect(kms.calls.length).toBe(before);
+      expect((await decryptObject(stored.metadata, stored.body, keyring)).equals(plain)).toBe(true);
+    }
+  });
+});

@@ -47,7 +47,7 @@ const code = (f: () => void) => {
   }
 };
 
-describe("commitment policies (same meaning as the official clients, spec §7.1)", () => {
+describe("commitment policies (same meaning as the official clients, docs/formats.md#policy-switches)", () => {
   it("reads: REQUIRE_REQUIRE reads only V3; the ALLOW_DECRYPT policies read V2/V1 too", () => {
     const policies: CommitmentPolicy[] = [
       "FORBID_ENCRYPT_ALLOW_DECRYPT",

@@ -44,7 +44,7 @@ function keyringFor(v: Vector) {
 }
 
 describe("published S3EC vectors (fixtures/vectors/manifest.json)", () => {
-  it("holds every vector of spec §9 with its source", () => {
+  it("holds every vector of docs/formats.md#published-vectors with its source", () => {
     const ids = manifest.vectors.map((v) => v.id);
     expect(ids).toEqual(
       expect.arrayContaining([

@@ -16,6 +16,7 @@ import {
 } from "../../../src/codec/algorithm-suites.js";
 import { ErrorCodes } from "../../../src/errors.js";
 import { type EncryptedPart, encryptParts } from "../../../src/pipeline/encrypt-parts.js";
+import { eventLoopTurns } from "../../support/seeded-random.js";
 
 const SUITES = [
   ALG_AES_256_CBC_IV16_NO_KDF,
@@ -111,7 +112,7 @@ describe("encryptParts", () => {
       partSize: 64,
     });
     await gen.next();
-    await new Promise((r) => setTimeout(r, 20));
+    await eventLoopTurns(50);
     expect(pulled).toBeLessThanOrEqual(64 + 16 * 4);
     await gen.return(undefined);
     src.destroy();

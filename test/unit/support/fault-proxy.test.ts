@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, get, type Server } from "node:http";
+import { createServer, get, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.js";
@@ -7,12 +7,27 @@ import { type FaultProxy, startFaultProxy } from "../../support/fault-proxy.js";
 const body = randomBytes(200_000);
 let upstream: Server;
 let proxy: FaultProxy;
+/** What the upstream received of each request: body bytes, and whether the body was complete. */
+const received: { url: string; bytes: number; complete: boolean }[] = [];
+let receivedOne: (() => void) | undefined;
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { "content-length": body.length, etag: '"abc"' });
-    res.end(body);
+    const got = { url: req.url ?? "", bytes: 0, complete: false };
+    req.on("data", (c: Buffer) => {
+      got.bytes += c.length;
+    });
+    req.on("end", () => {
+      got.complete = true;
+    });
+    req.on("close", () => {
+      received.push(got);
+      receivedOne?.();
+    });
+    req.on("end", () => {
+      res.writeHead(200, { "content-length": body.length, etag: '"abc"' });
+      res.end(body);
+    });
   });
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
   proxy = await startFaultProxy(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
@@ -124,5 +139,68 @@ describe("fault proxy", () => {
     expect(got.data.equals(body)).toBe(true);
     // 200 kB at 1 MB/s takes about 200 ms.
     expect(got.ms).toBeGreaterThanOrEqual(150);
+  });
+
+  /** Sends `size` body bytes; resolves once the proxy holds the request, with a way to go away. */
+  async function sendHeld(path: string, size: number) {
+    const held = proxy.nextHeld();
+    const req = request(`${proxy.endpoint}${path}`, {
+      method: "PUT",
+      agent: false,
+      headers: { "content-length": size },
+    });
+    const answered = new Promise<string>((resolve) => {
+      req.on("response", () => resolve("response"));
+      req.on("error", () => resolve("error"));
+    });
+    req.end(randomBytes(size));
+    const record = await held;
+    return { record, answered, goAway: () => req.destroy() };
+  }
+
+  const upstreamSaw = (url: string) =>
+    new Promise<(typeof received)[number]>((resolve) => {
+      const look = () => {
+        const got = received.find((r) => r.url === url);
+        if (got) resolve(got);
+      };
+      receivedOne = look;
+      look();
+    });
+
+  it("holds a request after forwarding N body bytes; the upstream gets an unfinished request when the client goes away", async () => {
+    proxy.clearRules();
+    proxy.addRule({ method: "PUT", path: "/b/hold-mid", fault: { kind: "hold", afterBytes: 65_536 } });
+    const { record, answered, goAway } = await sendHeld("/b/hold-mid", 300_000);
+    expect(record).toMatchObject({ fault: "hold", bytesForwarded: 65_536, url: "/b/hold-mid" });
+    const seen = upstreamSaw("/b/hold-mid");
+    goAway();
+    expect(await answered).toBe("error");
+    expect(await seen).toEqual({ url: "/b/hold-mid", bytes: 65_536, complete: false });
+  });
+
+  it("holds a request without forwarding any of it (afterBytes 0): the upstream never sees it", async () => {
+    proxy.clearRules();
+    proxy.addRule({ method: "PUT", path: "/b/hold-all", fault: { kind: "hold" } });
+    const { record, answered, goAway } = await sendHeld("/b/hold-all", 1000);
+    expect(record).toMatchObject({ fault: "hold", bytesForwarded: 0 });
+    goAway();
+    expect(await answered).toBe("error");
+    // A later request gets through; the held one never reached the upstream.
+    proxy.clearRules();
+    expect((await fetchRaw("/b/after-hold")).status).toBe(200);
+    expect(received.some((r) => r.url === "/b/hold-all")).toBe(false);
+  });
+
+  it("holdResponse: the upstream gets the whole request, the client never gets the answer", async () => {
+    proxy.clearRules();
+    proxy.addRule({ method: "PUT", path: "/b/hold-answer", fault: { kind: "holdResponse" } });
+    const seen = upstreamSaw("/b/hold-answer");
+    const { record, answered, goAway } = await sendHeld("/b/hold-answer", 5000);
+    expect(record.fault).toBe("holdResponse");
+    expect(await seen).toEqual({ url: "/b/hold-answer", bytes: 5000, complete: true });
+    goAway();
+    expect(await answered).toBe("error");
+    expect(record.bytesSent).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
+import { once } from "node:events";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../../src/errors.js";
 import { decryptBody } from "../../../src/transfer/decrypt-body.js";
+import { eventLoopTurns } from "../../support/seeded-random.js";
 
 /** A body that never ends, producing a chunk per event-loop turn (like a socket). */
 const endless = () =>
@@ -16,9 +18,9 @@ describe("decryptBody", () => {
     const body = endless();
     const out = decryptBody(body, new PassThrough(), "b", "k");
     out.resume();
-    await new Promise((r) => setTimeout(r, 5));
+    await once(body, "data");
     out.destroy();
-    await new Promise((r) => setTimeout(r, 5));
+    await eventLoopTurns(5);
     expect(body.destroyed).toBe(true);
   });
 

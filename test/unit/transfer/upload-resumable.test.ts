@@ -196,6 +196,7 @@ describe("resumable encrypted multipart upload (in-memory S3, injected data key)
     const err = await upload(s3, file, "rds").catch((e) => e);
     expect(err).toMatchObject({ code: ErrorCodes.SOURCE_CHANGED });
     expect(err.message).toMatch(/part 1 rebuilt/);
+    expect(err.message).toContain(`s3-cse abort-upload --checkpoint ${checkpoint} and upload again`);
     expect(s3.count("CompleteMultipartUpload")).toBe(0);
     expect(await readCheckpoint(checkpoint)).toBeDefined();
   });

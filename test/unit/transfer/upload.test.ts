@@ -16,6 +16,7 @@ import { KmsKeyring } from "../../../src/materials/kms-keyring.js";
 import { MiB } from "../../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../../src/transfer/upload.js";
 import { awsError, fakeKms } from "../../support/fake-kms.js";
+import { seededInt } from "../../support/seeded-random.js";
 
 const PART = 5 * MiB;
 const s3 = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
@@ -59,7 +60,7 @@ function upload(data: Buffer, kms = fakeKms(), extra: Partial<Parameters<typeof 
     s3,
     bucket: "b",
     key: "k.bak",
-    source: chunked(data, () => 1 + Math.floor(Math.random() * 300_000)),
+    source: chunked(data, seededInt(data.length, 1, 300_000)),
     contentLength: data.length,
     keyring: new KmsKeyring({ client: kms.kms, keyId: "alias/backups" }),
     format: "rds",
@@ -196,6 +197,37 @@ describe("encryptAndUpload call sequences", () => {
     await expect(upload(randomBytes(10), fakeKms(), { partSize: PART + 1 })).rejects.toThrow(
       /multiple of 16/,
     );
+  });
+
+  it("Precondition: bucket and key are non-empty", async () => {
+    for (const target of [{ bucket: "" }, { key: "" }]) {
+      await expect(upload(randomBytes(10), fakeKms(), target)).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: "bucket and key are required",
+      });
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it("Precondition: concurrency is an integer from 1 to 64", async () => {
+    for (const concurrency of [0, -1, 1.5, 65, Number.NaN]) {
+      await expect(upload(randomBytes(10), fakeKms(), { concurrency })).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `concurrency must be an integer from 1 to 64, got ${concurrency}`,
+      });
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+    await expect(upload(randomBytes(10), fakeKms(), { concurrency: 64 })).resolves.toBeDefined();
+  });
+
+  it("Precondition: contentLength, when given, is a non-negative integer", async () => {
+    for (const contentLength of [-1, 0.5, 2 ** 53]) {
+      await expect(upload(randomBytes(10), fakeKms(), { contentLength })).rejects.toMatchObject({
+        code: ErrorCodes.INVALID_ARGUMENT,
+        message: `contentLength must be a non-negative integer, got ${contentLength}`,
+      });
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
   });
 
   it("Precondition: extra user metadata does not use S3 Encryption Client key names", async () => {

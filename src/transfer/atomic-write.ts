@@ -3,8 +3,9 @@
  * never a torn one: temporary file beside it (mode 0600), fsync, rename, fsync of the directory.
  * Used by the upload checkpoint and the resumable download's state file.
  */
-import { open, rename, rm } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { ErrorCodes, TransferError } from "../errors.js";
 
 /** The temporary file this process writes before renaming it over `path`. */
 export function atomicTempPath(path: string): string {
@@ -35,4 +36,28 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
 export async function removeAtomicFile(path: string): Promise<void> {
   await rm(path, { force: true });
   await rm(atomicTempPath(path), { force: true });
+}
+
+/**
+ * Reads a state file as JSON: `undefined` if there is none; IO_FAILURE if it cannot be read;
+ * `invalid("not JSON", cause)` (the caller's error) if it does not parse.
+ */
+export async function readJsonFile(
+  path: string,
+  invalid: (why: string, cause?: unknown) => Error,
+): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new TransferError(ErrorCodes.IO_FAILURE, `cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw invalid("not JSON", err);
+  }
 }

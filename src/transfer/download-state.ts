@@ -6,10 +6,9 @@
  * The sidecar is replaced atomically (atomic-write.ts), and only after the partial file's data was
  * fsynced, so after a crash it never claims bytes the file does not hold.
  */
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ErrorCodes, S3CseError, TransferError } from "../errors.js";
-import { removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
+import { readJsonFile, removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
 
 const VERSION = 1;
 
@@ -51,21 +50,10 @@ function invalid(path: string, why: string, cause?: unknown): TransferError {
 
 /** Reads the state file; `undefined` if there is none. */
 export async function readDownloadState(path: string): Promise<DownloadState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new TransferError(ErrorCodes.IO_FAILURE, `cannot read ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  let st: DownloadState;
-  try {
-    st = JSON.parse(text);
-  } catch (err) {
-    throw invalid(path, "not JSON", err);
-  }
+  const st = (await readJsonFile(path, (why, cause) => invalid(path, why, cause))) as
+    | DownloadState
+    | undefined;
+  if (st === undefined) return undefined;
   /* Precondition: a download state is a version-1 s3-cse download state. */
   if (st?.s3cseDownloadState !== VERSION) throw invalid(path, "unknown version");
   /* Precondition: a download state names its object and a whole number of 16-byte blocks within it. */

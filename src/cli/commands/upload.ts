@@ -14,14 +14,7 @@ import { defaultCheckpointPath } from "../../transfer/upload-checkpoint.js";
 import { encryptAndUploadFile } from "../../transfer/upload-file.js";
 import type { MultipartUploadEvent } from "../../transfer/upload-options.js";
 import { parseByteSize, parseConcurrency } from "../byte-size.js";
-import {
-  addCommonOptions,
-  type CommonOptions,
-  clientsFor,
-  hidesProgress,
-  showsResult,
-} from "../common-options.js";
-import { examplesHelp } from "../help.js";
+import { type CommonOptions, clientsFor, hidesProgress, showsResult } from "../common-options.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import {
   addObjectOptions,

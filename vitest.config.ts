@@ -19,13 +19,14 @@ export default defineConfig({
     // fast-check properties run from a fixed seed (FC_SEED=<n> to explore others).
     setupFiles: ["test/support/fast-check-seed.ts"],
     // `npm test` measures coverage of src/ on the unit tests (scripts/test.mjs); the thresholds sit
-    // just under the figures measured on 2026-12-04 (docs/notes/s10a.md), so a drop fails the run.
+    // just under the figures measured on 2026-12-04 with main merged (docs/notes/s10a.md: 64.5,
+    // 55.6, 65.5, 66.1 %), so a drop fails the run.
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
       reporter: ["text-summary", "json-summary"],
       reportsDirectory: "coverage",
-      thresholds: { statements: 55, branches: 46, functions: 55, lines: 56 },
+      thresholds: { statements: 64, branches: 55, functions: 65, lines: 65.5 },
     },
   },
 });

@@ -37,9 +37,9 @@ export const ErrorCodes = {
   OBJECT_CHANGED: "OBJECT_CHANGED",
   /** Downloaded ciphertext does not match the CRC32 S3 stored for the object or its parts. */
   CHECKSUM_MISMATCH: "CHECKSUM_MISMATCH",
-  /** A resumable upload's checkpoint belongs to another target, format, part size or upload, or its parts differ from S3's. */
+  /** A resumable upload's checkpoint belongs to another target, format, part size or upload, or its parts differ from S3's; a resumable download's state belongs to another object. */
   CHECKPOINT_MISMATCH: "CHECKPOINT_MISMATCH",
-  /** A checkpoint file is unreadable, malformed or of an unknown version. */
+  /** A checkpoint (upload) or download state file is unreadable, malformed or of an unknown version. */
   CHECKPOINT_INVALID: "CHECKPOINT_INVALID",
   /** The multipart upload a checkpoint names no longer exists (NoSuchUpload: completed, aborted or expired). */
   UPLOAD_NOT_FOUND: "UPLOAD_NOT_FOUND",

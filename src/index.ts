@@ -125,6 +125,7 @@ export {
   type DecryptObjectOptions,
   type DownloadProgress,
   type DownloadResult,
+  type DownloadResumeInfo,
   type DownloadToFileOptions,
   downloadToFile,
   type OpenDecryptedStreamOptions,

@@ -21,6 +21,19 @@ import { type DecryptionMaterials, prepareDecryption } from "../materials/materi
 import { resolveReadPolicy } from "../materials/policy.js";
 import { assertBodyLength, type DecryptObjectOptions, retryOptionsOf } from "./download-options.js";
 import {
+  openResumablePartial,
+  provesPartialUnusable,
+  replayPrefix,
+  withDiscardNote,
+} from "./download-resume.js";
+import {
+  type DownloadState,
+  DownloadStateWriter,
+  readDownloadState,
+  removeDownloadState,
+  resumePaths,
+} from "./download-state.js";
+import {
   assertTargetReplaceable,
   createPartialFile,
   discardPartialFile,
@@ -46,6 +59,26 @@ export interface DownloadToFileOptions extends DecryptObjectOptions {
   partSize?: number;
   /** Ranged GETs in flight (default 8). Memory for GCM objects ≈ (concurrency + 1) × partSize. */
   concurrency?: number;
+  /**
+   * Resumable download: the partial file is kept beside the target as `.<name>.resume.s3cse-partial`
+   * with a state file (`….json`: object, ETag, length, format and the bytes decrypted; no key
+   * material) when the download fails for a reason that may pass (network, S3, a signal). A later
+   * call with `resume: true` checks the object is the same version (else OBJECT_CHANGED, and the
+   * partial is discarded), rebuilds the decryptor by re-encrypting the plaintext already written,
+   * and fetches only the rest; the target is written, as always, only once the whole object
+   * decrypted and authenticated. Default false: a failed download removes its partial file.
+   */
+  resume?: boolean;
+  /** With `resume`: told where the partial file and its state are, and from which byte the download starts. */
+  onResume?: (info: DownloadResumeInfo) => void;
+}
+
+export interface DownloadResumeInfo {
+  readonly partialPath: string;
+  readonly statePath: string;
+  /** Ciphertext (and plaintext) bytes already in the partial file: 0 for a fresh start. */
+  readonly from: number;
+  readonly totalBytes: number;
 }
 
 export interface DownloadResult {
@@ -60,6 +93,8 @@ export interface DownloadResult {
   readonly ciphertextBytes: number | undefined;
   /** CBC: whether S3 had a CRC32 the ciphertext was checked against. */
   readonly checksumVerified: boolean;
+  /** With `resume`: the bytes taken from an earlier, interrupted download (0: none). */
+  readonly resumedFrom?: number;
 }
 
 /** What the download needs to know about the object before fetching its body. */
@@ -130,6 +165,7 @@ export async function downloadToFile(options: DownloadToFileOptions): Promise<Do
   const { signal } = options;
   const transfer = checkTransferOptions(options);
   const file = await resolveDownloadTarget(options.file, options.key);
+  if (options.resume === true) return resumableDownload(options, file, transfer);
   const partial = await createPartialFile(file, randomBytes(6).toString("hex"));
   let handle: FileHandle | undefined = partial.handle;
   try {
@@ -164,15 +200,14 @@ export function downloadError(err: unknown, file: string, signal: AbortSignal | 
   });
 }
 
-/** Where a resumed download starts: ciphertext offset, the state to continue from. */
+/** Where a resumed download starts, and how it rebuilds the decryptor's state. */
 export interface ResumePoint {
+  /** Ciphertext offset (a multiple of 16); the file holds the plaintext of the bytes before it. */
   readonly from: number;
-  /** CBC: the ciphertext block before `from`; GCM: unused. */
-  readonly blockBeforeFrom?: Buffer;
-  /** CBC: CRC32 of the ciphertext prefix (re-encrypted), for the checksum check. */
-  readonly prefixCrc?: { readonly crc: (c: CiphertextChecksum) => void };
-  /** GCM: a decryptor already fed the prefix. */
-  readonly decryptor?: ReturnType<typeof createContentDecryptor>;
+  /** Re-encrypts the plaintext before `from`, handing its ciphertext to `sink`; resolves to its last block. */
+  readonly replay?: (sink: (ciphertext: Buffer) => void) => Promise<Buffer>;
+  /** Told each time the decrypted, written prefix grows (ciphertext bytes). */
+  readonly onPrefix?: RangedDownload["onPrefix"];
 }
 
 /** Fetches the body (from `resume.from`) into `handle` and decrypts it; returns the plaintext length. */
@@ -181,7 +216,7 @@ export async function fetchAndDecrypt(
   object: ObjectToDownload,
   handle: FileHandle,
   transfer: { rangeSize: number; concurrency: number },
-  resume?: ResumePoint & { onPrefix?: RangedDownload["onPrefix"] },
+  resume?: ResumePoint,
 ): Promise<{ bytes: number; checksumVerified: boolean }> {
   const { contentMetadata: cm, total, materials } = object;
   const from = resume?.from ?? 0;
@@ -211,19 +246,26 @@ export async function fetchAndDecrypt(
     const stored =
       options.verifyChecksum === false ? undefined : await resolveStoredChecksum(options, object.head);
     const checksum = stored && new CiphertextChecksum(stored, `s3://${options.bucket}/${options.key}`);
-    if (checksum) resume?.prefixCrc?.crc(checksum);
+    let blockBeforeFrom: Buffer | undefined;
+    if (from > 0 && resume?.replay) {
+      const crc = checksum?.range(0);
+      blockBeforeFrom = await resume.replay((c) => crc?.update(c));
+      crc?.finish();
+    }
     const bytes = await downloadCbcRanges({
       ...common,
       contentKey: materials.contentKey,
       checksum,
-      blockBeforeFrom: resume?.blockBeforeFrom,
+      blockBeforeFrom,
     });
     assertCbcPlaintextLength(bytes, declared);
     return { bytes, checksumVerified: checksum !== undefined };
   }
-  const decryptor =
-    resume?.decryptor ??
-    createContentDecryptor(materials.contentKey, materials.storedCommitment, { ciphertextLength: total });
+  const decryptor = createContentDecryptor(materials.contentKey, materials.storedCommitment, {
+    ciphertextLength: total,
+  });
+  // The prefix's plaintext is already in the file: only its ciphertext goes through GHASH.
+  if (from > 0 && resume?.replay) await resume.replay((c) => void decryptor.update(c));
   const bytes = await downloadGcmRanges({ ...common, decryptor });
   /* Precondition: a GCM download decrypts to the declared plaintext length. */
   if (declared !== undefined && bytes !== declared) {
@@ -233,4 +275,104 @@ export async function fetchAndDecrypt(
     );
   }
   return { bytes, checksumVerified: false };
+}
+
+/** `downloadToFile` with `resume`: continues the partial download of `file` recorded beside it. */
+async function resumableDownload(
+  options: DownloadToFileOptions,
+  file: string,
+  transfer: { rangeSize: number; concurrency: number },
+): Promise<DownloadResult> {
+  const { bucket, key, signal } = options;
+  const paths = resumePaths(file);
+  const previous = await readDownloadState(paths.state);
+  /* Precondition: a download state beside the target belongs to the object being downloaded. */
+  if (previous !== undefined && (previous.bucket !== bucket || previous.key !== key)) {
+    throw new TransferError(
+      ErrorCodes.CHECKPOINT_MISMATCH,
+      `${paths.state} records an interrupted download of s3://${previous.bucket}/${previous.key} into ${file}, not of s3://${bucket}/${key}: ` +
+        `continue that one (its URL, --resume), choose another target, or remove ${paths.state} and ${paths.partial}`,
+    );
+  }
+  const object = await prepareObjectDownload(options);
+  const cm = object.contentMetadata;
+  const version = {
+    s3cseDownloadState: 1 as const,
+    bucket,
+    key,
+    etag: object.etag,
+    ...(object.head.VersionId !== undefined ? { versionId: object.head.VersionId } : {}),
+    ciphertextLength: object.total,
+    format: cm.format,
+    contentAlgorithm: cm.suite.contentAlgorithm,
+  };
+  /* Precondition: a resumed download continues the same object version (ETag, VersionId, length, format). */
+  if (previous !== undefined && !sameVersion(previous, version)) {
+    await discardPartialFile(paths.partial, undefined);
+    await removeDownloadState(paths.state);
+    throw new TransferError(
+      ErrorCodes.OBJECT_CHANGED,
+      `s3://${bucket}/${key} changed since the interrupted download (ETag ${previous.etag}, now ${object.etag}): ` +
+        `the partial download ${paths.partial} was discarded; run the download again to start over`,
+    );
+  }
+  const opened = await openResumablePartial(paths.partial, previous?.bytes ?? 0, object.total);
+  let handle: FileHandle | undefined = opened.handle;
+  const { from } = opened;
+  const writer = new DownloadStateWriter(
+    paths.state,
+    { ...version, bytes: from, updatedAt: new Date().toISOString() },
+    () => opened.handle.datasync(),
+  );
+  try {
+    await writer.write();
+    options.onResume?.({
+      partialPath: paths.partial,
+      statePath: paths.state,
+      from,
+      totalBytes: object.total,
+    });
+    const { bytes, checksumVerified } = await fetchAndDecrypt(options, object, opened.handle, transfer, {
+      from,
+      replay: (sink) => replayPrefix(opened.handle, from, object.materials.contentKey, sink),
+      onPrefix: (n) => writer.record(n),
+    });
+    await writer.settle();
+    await handle.close();
+    handle = undefined;
+    await chmod(paths.partial, finalFileMode());
+    await assertTargetReplaceable(file);
+    await rename(paths.partial, file);
+    await removeDownloadState(paths.state);
+    return {
+      bucket,
+      key,
+      file,
+      format: cm.format,
+      contentAlgorithm: cm.suite.contentAlgorithm,
+      bytes,
+      ciphertextBytes: object.total,
+      checksumVerified,
+      resumedFrom: from,
+    };
+  } catch (err) {
+    await writer.settle().catch(() => undefined);
+    if (provesPartialUnusable(err)) {
+      await discardPartialFile(paths.partial, handle);
+      await removeDownloadState(paths.state);
+      throw withDiscardNote(err as S3CseError, paths.partial);
+    }
+    await handle?.close().catch(() => undefined);
+    throw downloadError(err, file, signal);
+  }
+}
+
+function sameVersion(a: Omit<DownloadState, "bytes" | "updatedAt">, b: typeof a): boolean {
+  return (
+    a.etag === b.etag &&
+    a.versionId === b.versionId &&
+    a.ciphertextLength === b.ciphertextLength &&
+    a.format === b.format &&
+    a.contentAlgorithm === b.contentAlgorithm
+  );
 }

@@ -166,7 +166,12 @@ async function storedChecksumOf(
   );
 }
 
-export { type DownloadResult, type DownloadToFileOptions, downloadToFile } from "./download-file.js";
+export {
+  type DownloadResult,
+  type DownloadResumeInfo,
+  type DownloadToFileOptions,
+  downloadToFile,
+} from "./download-file.js";
 export {
   assertBodyLength,
   type DecryptObjectOptions,

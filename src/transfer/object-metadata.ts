@@ -54,7 +54,7 @@ async function readBounded(body: InstructionBody, key: string): Promise<string> 
   if (typeof body?.[Symbol.asyncIterator] !== "function") {
     // Non-stream bodies (some test doubles) are already in memory; still refuse a large one.
     const text = (await body?.transformToString?.("utf8")) ?? "";
-    /* Precondition: an instruction file is at most 64 KiB. */
+    /* Precondition: an instruction file is at most 64 KiB (a body already in memory too). */
     if (Buffer.byteLength(text) > MAX_INSTRUCTION_FILE_BYTES) throw tooLarge(key);
     return text;
   }
@@ -63,7 +63,7 @@ async function readBounded(body: InstructionBody, key: string): Promise<string> 
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
     const buf = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
     total += buf.length;
-    /* Precondition: an instruction file is at most 64 KiB. */
+    /* Precondition: an instruction file is at most 64 KiB (a streamed body is read no further than that). */
     if (total > MAX_INSTRUCTION_FILE_BYTES) {
       body.destroy?.();
       throw tooLarge(key);

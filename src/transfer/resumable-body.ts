@@ -181,33 +181,36 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message || err.name : String(err);
 }
 
-/** Iterates a body; a gap of `ms` without data destroys it (the caller resumes). */
+/**
+ * Iterates a body; a wait of `ms` for its next chunk destroys it (the caller resumes). One timer
+ * per body, re-armed with `refresh()` each time the next chunk is asked for; it fires only while
+ * a read is pending, so time the consumer spends on a chunk never counts as a stall.
+ */
 async function* readWithTimeout(
   body: Readable,
   ms: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer, void, undefined> {
   const it = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let waiting = false;
+  const timer = setTimeout(() => {
+    if (waiting) body.destroy(new BodyInterrupted(`no data for ${ms} ms (read timeout)`));
+  }, ms);
   const onAbort = () => body.destroy(new AbortError());
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     while (true) {
-      let timer: NodeJS.Timeout | undefined;
-      const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new BodyInterrupted(`no data for ${ms} ms (read timeout)`)), ms);
-      });
-      let step: IteratorResult<Buffer>;
-      try {
-        step = await Promise.race([it.next(), stalled]);
-      } finally {
-        clearTimeout(timer);
-      }
+      waiting = true;
+      timer.refresh();
+      const step = await it.next();
+      waiting = false;
       if (step.done) return;
       const v: Uint8Array = step.value;
       // A view, not a copy, of a plain Uint8Array chunk.
       yield Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     }
   } finally {
+    clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
   }
 }

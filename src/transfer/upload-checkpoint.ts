@@ -6,11 +6,10 @@
  * directory), so a crash leaves either the previous or the next version, never a torn one.
  */
 import type { BigIntStats } from "node:fs";
-import { open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import type { MetadataPlacement, PlacedMetadata } from "../codec/placement.js";
 import { ErrorCodes, S3CseError, TransferError } from "../errors.js";
 import type { WriteFormat } from "../materials/materials.js";
+import { readJsonFile, removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
 import type { RecordedPart } from "./upload-multipart.js";
 
 export const CHECKPOINT_SUFFIX = ".s3cse-upload.json";
@@ -63,21 +62,10 @@ function invalid(path: string, why: string, cause?: unknown): TransferError {
 
 /** Reads a checkpoint; `undefined` if there is none at `path`. */
 export async function readCheckpoint(path: string): Promise<UploadCheckpoint | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new TransferError(ErrorCodes.IO_FAILURE, `cannot read ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  let cp: UploadCheckpoint;
-  try {
-    cp = JSON.parse(text);
-  } catch (err) {
-    throw invalid(path, "not JSON", err);
-  }
+  const cp = (await readJsonFile(path, (why, cause) => invalid(path, why, cause))) as
+    | UploadCheckpoint
+    | undefined;
+  if (cp === undefined) return undefined;
   /* Precondition: a checkpoint is a version-1 s3-cse upload checkpoint with its fields. */
   if (cp?.s3cseUploadCheckpoint !== VERSION) throw invalid(path, "unknown version");
   const fields = [cp.bucket, cp.key, cp.uploadId, cp.format, cp.placement, cp.source?.size, cp.source?.ino];
@@ -95,28 +83,12 @@ export async function readCheckpoint(path: string): Promise<UploadCheckpoint | u
 
 /** Replaces `path` with `cp` atomically: temp file beside it, fsync, rename, fsync of the directory. */
 export async function writeCheckpoint(path: string, cp: UploadCheckpoint): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await open(temp, "w", 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(cp, null, 1)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  const d = await open(dir, "r");
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
+  await writeFileAtomically(path, `${JSON.stringify(cp, null, 1)}\n`);
 }
 
 /** Removes a checkpoint (and a temporary file a killed writer may have left). */
 export async function removeCheckpoint(path: string): Promise<void> {
-  await rm(path, { force: true });
-  await rm(join(dirname(path), `.${basename(path)}.${process.pid}.tmp`), { force: true });
+  await removeAtomicFile(path);
 }
 
 /**

@@ -58,6 +58,7 @@ export async function encryptAndUploadFile(options: EncryptAndUploadFileOptions)
             checkpoint.path ?? defaultCheckpointPath(options.file),
           )
         : undefined;
+      if (plan?.finished) return plan.finished;
       const upload = {
         ...rest,
         ...(plan?.partSize !== undefined ? { partSize: plan.partSize } : {}),

@@ -15,6 +15,7 @@ import { suiteForWriteFormat } from "../materials/materials.js";
 import { resumeEncryption } from "../materials/resume-materials.js";
 import { hasCrc32 } from "../pipeline/crc32.js";
 import { abortMultipartUpload } from "./multipart-abort.js";
+import { finishCompletedBehind } from "./resume-completed.js";
 import { ListPartsCommand, type S3ClientLike, s3Error } from "./s3-commands.js";
 import {
   CheckpointWriter,
@@ -25,7 +26,7 @@ import {
   type UploadCheckpoint,
 } from "./upload-checkpoint.js";
 import type { MultipartJournal } from "./upload-multipart.js";
-import type { EncryptAndUploadOptions } from "./upload-options.js";
+import type { EncryptAndUploadOptions, UploadResult } from "./upload-options.js";
 
 /** The `checkpoint` option of encryptAndUploadFile. */
 export interface CheckpointOptions {
@@ -34,6 +35,8 @@ export interface CheckpointOptions {
 }
 
 export interface ResumablePlan {
+  /** Set when the interrupted run's CompleteMultipartUpload had in fact succeeded: nothing is left to send. */
+  readonly finished?: UploadResult;
   /** Set when continuing: the materials the upload was started with, and its part size. */
   readonly materials?: EncryptionMaterials;
   readonly partSize?: number;
@@ -111,7 +114,18 @@ async function continueFrom(
 ): Promise<ResumablePlan> {
   assertSameTarget(o, cp, path);
   assertSameSource(identity, cp, path);
-  const listed = await listAllParts(o.s3, cp, path, o.signal);
+  let listed: ListedPart[];
+  try {
+    listed = await listAllParts(o.s3, cp, path, o.signal);
+  } catch (err) {
+    // Interrupted while completing: S3 may have completed it without the process hearing so.
+    const finished =
+      err instanceof S3CseError && err.code === ErrorCodes.UPLOAD_NOT_FOUND
+        ? await finishCompletedBehind(o, cp, path)
+        : undefined;
+    if (finished) return { finished, journal: {} };
+    throw err;
+  }
   assertPartsMatch(cp, listed, path);
   const stored = decodeContentMetadata(cp.metadata.objectMetadata, cp.metadata.instructionFile);
   const materials = await resumeEncryption(stored, o.keyring, o.encryptionContext ?? {}, o.signal);
@@ -203,7 +217,7 @@ async function listAllParts(
       if ((err as { name?: string })?.name === "NoSuchUpload") {
         throw new TransferError(
           ErrorCodes.UPLOAD_NOT_FOUND,
-          `the multipart upload ${cp.uploadId} recorded in ${path} no longer exists (aborted, expired by a lifecycle rule${cp.completing ? `, or completed: the interruption came while it was being completed — check s3://${cp.bucket}/${cp.key} with s3-cse verify` : ""}); remove ${path} and upload again`,
+          `the multipart upload ${cp.uploadId} recorded in ${path} no longer exists (aborted, expired by a lifecycle rule${cp.completing ? `; it was interrupted while being completed, but s3://${cp.bucket}/${cp.key} is not the object it would have made — check it with s3-cse verify` : ""}); remove ${path} and upload again`,
           { cause: err },
         );
       }

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import {
   CreateBucketCommand,
   GetObjectAclCommand,
@@ -193,6 +194,85 @@ describe("s3-cse cp (built binary) as aws s3 cp", () => {
     expect((await readFile(out)).equals(data)).toBe(true);
     expect(existsSync(out)).toBe(true);
   }, 120_000);
+});
+
+describe("cp --recursive (built binary)", () => {
+  it("uploads every file under a directory to prefix/<relative path>; each object decrypts", async () => {
+    const root = join(dir, "set");
+    const files: Record<string, Buffer> = {
+      "Sales_1.bak": randomBytes(70_000),
+      "sub/Sales_2.bak": randomBytes(6 * 1024 * 1024),
+      "sub/deeper/notes.txt": randomBytes(10),
+    };
+    for (const [name, data] of Object.entries(files)) {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await writeFile(join(root, name), data);
+    }
+    const r = await runBuiltCli(
+      [
+        "cp",
+        "--recursive",
+        root,
+        `s3://${aws.bucket}/set/`,
+        "--kms-key-id",
+        aws.aliasName,
+        "--format",
+        "rds",
+        "--json",
+      ],
+      { env },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const results = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { ok: boolean; key: string; bytes: number });
+    expect(results.map((x) => [x.key, x.bytes])).toEqual(
+      Object.entries(files).map(([name, data]) => [`set/${name}`, data.length]),
+    );
+    for (const [name, data] of Object.entries(files)) {
+      const out = join(dir, "set-out", name);
+      const down = await runBuiltCli(["cp", `s3://${aws.bucket}/set/${name}`, out, "--allow-legacy"], {
+        env,
+      });
+      expect(down.code, name).toBe(0);
+      expect((await readFile(out)).equals(data), name).toBe(true);
+    }
+  }, 120_000);
+
+  it("Precondition: cp --recursive copies a local directory to an s3:// prefix", async () => {
+    for (const [args, message] of [
+      [
+        ["cp", "--recursive", `s3://${aws.bucket}/set/`, join(dir, "x/")],
+        /downloading a prefix is not supported/,
+      ],
+      [
+        ["cp", "--recursive", join(dir, "set"), join(dir, "elsewhere/")],
+        /needs an s3:\/\/bucket\/prefix\/ destination/,
+      ],
+      [
+        ["cp", "--recursive", join(dir, "set"), `s3://${aws.bucket}/one.bak`],
+        /needs a prefix ending in "\/"/,
+      ],
+      [["cp", "--recursive", join(dir, "set", "Sales_1.bak"), `s3://${aws.bucket}/set2/`], /is not one/],
+    ] as const) {
+      const r = await runBuiltCli([...args, "--kms-key-id", aws.aliasName], { env });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 60_000);
+
+  it("Precondition: a recursive copy has something to copy", async () => {
+    const empty = join(dir, "empty-dir");
+    await mkdir(join(empty, "only-a-subdir"), { recursive: true });
+    const r = await runBuiltCli(
+      ["cp", "--recursive", empty, `s3://${aws.bucket}/empty/`, "--kms-key-id", aws.aliasName],
+      { env },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no files under/);
+  }, 30_000);
 });
 
 describe("every object option reaches S3 (built binary, moto)", () => {

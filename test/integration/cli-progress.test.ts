@@ -4,7 +4,7 @@
  * downloads draw a bar too; --no-progress and --quiet draw none.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +93,39 @@ describe("progress bar on a terminal (built binary)", () => {
     const shown = percentages(terminalFrames(r.stdout));
     expect(shown.length).toBeGreaterThan(0);
     expect(shown.at(-1)).toBe(100);
+  }, 90_000);
+
+  it("cp --recursive draws a line for the set (bytes of all files, k/n files, rate, ETA) and one for the file in flight", async () => {
+    proxy.clearRules();
+    const root = join(dir, "set");
+    await mkdir(join(root, "sub"), { recursive: true });
+    await writeFile(join(root, "a.bak"), randomBytes(6 * MiB));
+    await writeFile(join(root, "sub", "b.bak"), randomBytes(6 * MiB));
+    const r = await runBuiltCliOnTty(
+      [
+        "cp",
+        "--recursive",
+        root,
+        `s3://${aws.bucket}/setbar/`,
+        "--kms-key-id",
+        aws.aliasName,
+        "--format",
+        "rds",
+        "--part-size",
+        "5MiB",
+        "--endpoint-url",
+        proxy.endpoint,
+      ],
+      { env },
+    );
+    expect(r.code).toBe(0);
+    const frames = terminalFrames(r.stdout);
+    const setLines = frames.filter((f) => /^upload rds \[.*\| \d\/2 files \|/.test(f));
+    expect(setLines.length).toBeGreaterThan(0);
+    expect(setLines.at(-1)).toMatch(/100% \| 12\.0 MiB \/ 12\.0 MiB \| 2\/2 files \| .*\| ETA /);
+    expect(frames.some((f) => /^ {2}a\.bak \[/.test(f))).toBe(true);
+    expect(frames.some((f) => /^ {2}sub\/b\.bak \[/.test(f))).toBe(true);
+    expect(r.stdout).toMatch(/uploaded 6291456 bytes to s3:\/\/\S+\/setbar\/sub\/b\.bak/);
   }, 90_000);
 
   it("--no-progress and --quiet draw no bar on a terminal", async () => {

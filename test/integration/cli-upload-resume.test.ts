@@ -12,7 +12,7 @@ import { readFileSync, utimesSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_CREDENTIALS } from "../../scripts/support/moto-server.js";
 import { createContentEncryptor } from "../../src/ciphers/content-cipher.js";
@@ -22,7 +22,7 @@ import { downloadToFile } from "../../src/transfer/download.js";
 import { MiB } from "../../src/transfer/part-size.js";
 import { readCheckpoint, type UploadCheckpoint } from "../../src/transfer/upload-checkpoint.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
-import { runBuiltCli } from "../support/cli.js";
+import { type CliRun, runBuiltCli } from "../support/cli.js";
 import { isUploadPart, partNumberOf, startBuiltCli, until } from "../support/cli-process.js";
 import { type Fault, type FaultProxy, type ProxiedRequest, startFaultProxy } from "../support/fault-proxy.js";
 
@@ -171,6 +171,13 @@ async function killAt(args: string[], checkpoint: string, point: KillPoint): Pro
   return (await checkpointOf(checkpoint))!;
 }
 
+/** Runs the command again (`--json` unless told otherwise); the run and the requests it sent. */
+async function runAgain(args: string[], json = true): Promise<{ r: CliRun; sent: ProxiedRequest[] }> {
+  const from = proxy.requests.length;
+  const r = await runBuiltCli(json ? [...args, "--json"] : args, { env, onlyEnv: true });
+  return { r, sent: proxy.requests.slice(from) };
+}
+
 const listUploads = async (prefix: string) =>
   (await aws.s3.send(new ListMultipartUploadsCommand({ Bucket: aws.bucket, Prefix: prefix }))).Uploads ?? [];
 
@@ -239,8 +246,7 @@ describe("upload --resume after SIGKILL (built CLI, moto through the fault proxy
         expect(cp).toMatchObject({ bucket: aws.bucket, key, partSize: PART });
         expect(await listUploads(key)).toHaveLength(1);
 
-        const from = proxy.requests.length;
-        const r = await runBuiltCli([...args, "--json"], { env, onlyEnv: true });
+        const { r, sent: second } = await runAgain(args);
         expect(r.stderr).toBe("");
         expect(r.code).toBe(0);
         expect(r.json()).toMatchObject({
@@ -249,7 +255,6 @@ describe("upload --resume after SIGKILL (built CLI, moto through the fault proxy
           bytes: SIZE,
           resumedParts: point.recorded.length,
         });
-        const second = proxy.requests.slice(from);
         expect(second.filter(isUploadPart).map(partNumberOf)).toEqual(point.resent);
         expect(second.filter(isCreate)).toHaveLength(0);
         expect(second.filter(isComplete)).toHaveLength(1);
@@ -274,13 +279,80 @@ describe("upload --resume after SIGKILL (built CLI, moto through the fault proxy
       recorded: [1],
       resent: [2, 3],
     });
-    const from = proxy.requests.length;
-    const r = await runBuiltCli(args, { env, onlyEnv: true });
+    const { r, sent } = await runAgain(args, false);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("3 parts, resumed: 1 already uploaded");
-    expect(proxy.requests.slice(from).filter(isUploadPart).map(partNumberOf)).toEqual([2, 3]);
+    expect(sent.filter(isUploadPart).map(partNumberOf)).toEqual([2, 3]);
     const stored = await getRaw(key);
     expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
     expect(await downloadSha(f, key, true)).toBe(sha256(data));
   }, 60_000);
+
+  const completedBehind: KillPoint = {
+    name: "Complete done by S3, answer lost",
+    rule: { method: "POST", path: /[?&]uploadId=/, fault: { kind: "holdResponse" } },
+    recorded: [1, 2, 3],
+    completing: true,
+    resent: [],
+  };
+
+  it("v2 --instruction-file: killed after S3 completed the upload but before its answer arrived: the resume finds the object, writes the missing instruction file and sends no part", async () => {
+    const f = FORMATS[3]!;
+    const { file, data, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    await killAt(args, checkpoint, completedBehind);
+    expect(await listUploads(key)).toEqual([]); // S3 completed it
+    const { r, sent: second } = await runAgain(args);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({
+      ok: true,
+      parts: 3,
+      bytes: SIZE,
+      instructionFileKey: `${key}.instruction`,
+    });
+    expect(second.filter(isUploadPart)).toEqual([]);
+    expect(second.filter(isComplete)).toEqual([]);
+    expect(second.filter((q) => q.method === "PUT").map((q) => q.url.split("?")[0])).toEqual([
+      `/${aws.bucket}/${key}.instruction`,
+    ]);
+    expect(await checkpointOf(checkpoint)).toBeUndefined();
+    const stored = await getRaw(key);
+    expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
+    expect(await downloadSha(f, key, true)).toBe(sha256(data));
+  }, 60_000);
+
+  it("Precondition: an object taken as the completed upload has its multipart ETag, size and encryption metadata — replaced after the kill: UPLOAD_NOT_FOUND, nothing written", async () => {
+    const f = FORMATS[0]!;
+    const { file, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    await killAt(args, checkpoint, completedBehind);
+    const before = await getRaw(key);
+    await aws.s3.send(
+      new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: before.body, Metadata: before.metadata }),
+    );
+    const { r, sent } = await runAgain(args);
+    expect(r.code).toBe(1);
+    expect((r.json().error as { code: string }).code).toBe("UPLOAD_NOT_FOUND");
+    expect(r.stderr).toContain(
+      `it was interrupted while being completed, but s3://${aws.bucket}/${key} is not the object it would have made — check it with s3-cse verify`,
+    );
+    expect(sent.filter((q) => q.method === "PUT")).toEqual([]);
+    expect(await checkpointOf(checkpoint)).toBeDefined();
+  }, 60_000);
+
+  it("v3: killed twice (mid-part 2, then again while the resumed run waits on part 3): the third run sends part 3 only", async () => {
+    const f = FORMATS[2]!;
+    const { file, data, checkpoint, key } = await sourceFile();
+    const args = uploadArgs(f, file, key, "--resume");
+    const first = await killAt(args, checkpoint, KILL_POINTS[0]!);
+    const second = await killAt(args, checkpoint, KILL_POINTS[1]!);
+    expect(second.uploadId).toBe(first.uploadId);
+    const { r, sent } = await runAgain(args);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ ok: true, parts: 3, resumedParts: 2 });
+    expect(sent.filter(isUploadPart).map(partNumberOf)).toEqual([3]);
+    const stored = await getRaw(key);
+    expect(stored.body.equals(await expectedCiphertext(key, f, data, stored.metadata))).toBe(true);
+  }, 90_000);
 });

@@ -144,7 +144,7 @@ describe("strict reads against moto_server", () => {
     }
   });
 
-  it("an instruction file over 64 KiB is refused by its Content-Length, before its body is read", async () => {
+  it("Precondition: an instruction file is at most 64 KiB (by its Content-Length, before reading the body)", async () => {
     const key = "strict/huge-instruction";
     await put(key, Buffer.alloc(16));
     const huge = JSON.stringify({
@@ -177,7 +177,7 @@ describe("strict reads against moto_server", () => {
     expect(verdict.findings.map((f) => f.code)).toContain(FindingCodes.INSTRUCTION_FILE_INVALID);
   });
 
-  it("without a Content-Length the instruction file read stops after 64 KiB", async () => {
+  it("Precondition: an instruction file is at most 64 KiB (a streamed body is read no further than that) — without a Content-Length", async () => {
     const key = "strict/huge-instruction-unsized";
     await put(key, Buffer.alloc(16));
     await put(`${key}.instruction`, "x".repeat(1024 * 1024), { "x-amz-crypto-instr-file": "" });

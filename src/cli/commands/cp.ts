@@ -11,10 +11,11 @@ import { addCommonOptions } from "../common-options.js";
 import { EXIT_CODES_HELP } from "../help.js";
 import type { CliIo } from "../io.js";
 import { parseS3Url } from "../s3-url.js";
+import { runRecursiveUpload } from "./cp-recursive.js";
 import { type DownloadOptions, POLICIES, runDownload } from "./download.js";
 import { addUploadOptions, runUpload, type UploadOptions } from "./upload.js";
 
-type CpOptions = UploadOptions & DownloadOptions;
+type CpOptions = UploadOptions & DownloadOptions & { recursive?: boolean };
 
 const isS3 = (s: string) => s.startsWith("s3://");
 
@@ -49,6 +50,10 @@ export function registerCp(program: Command, io: CliIo, setExit: (code: number) 
           "upload: the KMS key to encrypt under (required); download: the key expected",
         )
         .option("--allow-legacy", "download: allow legacy modes (AES-CBC RDS backups, V1)")
+        .option(
+          "--recursive",
+          "upload every file under a local directory to s3://bucket/prefix/<relative path> (one bar for the set)",
+        )
         .addOption(
           new Option(
             "--commitment-policy <policy>",
@@ -65,9 +70,18 @@ Examples:
   s3-cse cp SalesDb.bak s3://my-backups/sales/SalesDb.bak --kms-key-id alias/rds-backups --format rds \\
       --storage-class STANDARD_IA --acl bucket-owner-full-control
   s3-cse cp s3://my-backups/sales/SalesDb.bak restore/ --allow-legacy
+  s3-cse cp --recursive /backups/Sales/ s3://my-backups/sales/ --kms-key-id alias/rds-backups --format rds
 ${EXIT_CODES_HELP}`,
     )
-    .action(async (src: string, dst: string, opts: CpOptions) => {
+    .action(async (src: string, dst: string, opts: CpOptions, cmd: Command) => {
+      if (opts.recursive) {
+        /* Precondition: an upload names its KMS key. */
+        if (!opts.kmsKeyId)
+          throw new UsageError("cp to S3 needs --kms-key-id (the KMS key to encrypt under)");
+        await runRecursiveUpload(io, src, dst, opts, cmd.getOptionValueSource("format") === "cli");
+        setExit(0);
+        return;
+      }
       /* Precondition: cp copies between a local path and an s3:// location. */
       if (isS3(src) === isS3(dst))
         throw new UsageError(

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { type Command, Option } from "commander";
 import { AbortError, ErrorCodes, S3CseError, TransferError, UsageError } from "../../errors.js";
@@ -6,9 +7,12 @@ import type { CommitmentPolicy } from "../../materials/policy.js";
 import {
   type DecryptObjectOptions,
   type DownloadProgress,
+  type DownloadResumeInfo,
   downloadToFile,
   openDecryptedStream,
 } from "../../transfer/download.js";
+import { resumePaths } from "../../transfer/download-state.js";
+import { parseByteSize } from "../byte-size.js";
 import {
   addCommonOptions,
   type CommonOptions,
@@ -27,6 +31,9 @@ export interface DownloadOptions extends CommonOptions {
   commitmentPolicy?: string;
   context?: string[];
   delayedAuthentication?: boolean;
+  resume?: boolean;
+  partSize?: string;
+  concurrency?: string;
 }
 
 export const POLICIES: Record<string, CommitmentPolicy> = {
@@ -69,6 +76,15 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
         .option(
           "--delayed-authentication",
           "with - (stdout): stream GCM/V3 plaintext before the tag is verified (a failed check then ends the output with an error, after bytes were written); without it, stdout gets nothing until the object authenticated (up to 64 MiB)",
+        )
+        .option(
+          "--part-size <size>",
+          "bytes per ranged GET, e.g. 16MiB (default 8 MiB; an object no larger is one GET)",
+        )
+        .option("--concurrency <n>", "ranged GETs in flight at once (1-10000; default 8)")
+        .option(
+          "--resume",
+          "resumable download: keep the partial file (.FILE.resume.s3cse-partial, with a .json state beside it) when the download fails or is killed, and, if one exists, continue it, fetching only the rest (the target is still written only once the whole object decrypted and authenticated)",
         ),
     ),
   )
@@ -77,13 +93,31 @@ export function registerDownload(program: Command, io: CliIo, setExit: (code: nu
       examplesHelp([
         "s3-cse download s3://my-backups/sales/SalesDb.bak SalesDb.bak --allow-legacy --kms-key-id alias/rds-backups",
         "s3-cse download s3://lake/raw/data.parquet data.parquet --context project=atlas",
+        "s3-cse download s3://my-backups/2tb.bak 2tb.bak --allow-legacy --resume   # run again after a crash: continues",
       ]),
     )
     .action(async (s3url: string, file: string, opts: DownloadOptions) => {
       const { bucket, key } = parseS3Url(s3url);
-      await runDownload(io, bucket, key, file, opts);
+      await runDownload(io, bucket, key, file, opts, rangedGetOptions(opts));
       setExit(0);
     });
+}
+
+/** `download --part-size --concurrency`: the ranged GETs' size and number in flight. */
+function rangedGetOptions(opts: DownloadOptions): { partSize?: number; concurrency?: number } {
+  const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+  /* Precondition: download --concurrency is a whole number from 1 to 10000. */
+  if (
+    concurrency !== undefined &&
+    (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000)
+  )
+    throw new UsageError(
+      `--concurrency must be a whole number from 1 to 10000 (ranged GETs in flight; default 8), got "${opts.concurrency}"`,
+    );
+  return {
+    ...(opts.partSize !== undefined ? { partSize: parseByteSize(opts.partSize) } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
 }
 
 /** Downloads and decrypts s3://bucket/key into `file` and prints the result. */
@@ -93,11 +127,17 @@ export async function runDownload(
   key: string,
   file: string,
   opts: DownloadOptions,
+  ranged: { partSize?: number; concurrency?: number } = {},
 ): Promise<void> {
   const encryptionContext = parsePairs(opts.context, "--context");
   /* Precondition: download to - (stdout) is not combined with --json. */
   if (file === "-" && opts.json)
     throw new UsageError("--json cannot be used with - (stdout): stdout carries the plaintext");
+  /* Precondition: download --resume writes to a file, not - (stdout). */
+  if (file === "-" && opts.resume)
+    throw new UsageError(
+      "--resume needs a file to download into: plaintext already written to - (stdout) cannot be read back to continue",
+    );
   const clients = clientsFor(opts, io.env, io.stderr);
   const progress = createProgress(io, "download", hidesProgress(opts) || file === "-");
   try {
@@ -116,7 +156,34 @@ export async function runDownload(
       await downloadToStdout(io, common, opts.delayedAuthentication === true);
       return;
     }
-    const result = await downloadToFile({ ...common, file });
+    if (!opts.resume) noteKeptPartial(io, file);
+    let resumeInfo: DownloadResumeInfo | undefined;
+    const result = await downloadToFile({
+      ...common,
+      ...ranged,
+      file,
+      ...(opts.resume
+        ? {
+            resume: true,
+            onResume: (info: DownloadResumeInfo) => {
+              resumeInfo = info;
+              if (info.from > 0 && showsResult(opts) && !opts.json)
+                writeLine(
+                  io.stderr,
+                  `s3-cse: resuming the download of s3://${bucket}/${key} at byte ${info.from} of ${info.totalBytes} (partial file ${info.partialPath})`,
+                );
+            },
+          }
+        : {}),
+    }).catch((err) => {
+      progress.stop();
+      if (resumeInfo && existsSync(resumeInfo.statePath))
+        writeLine(
+          io.stderr,
+          `s3-cse: the partial download was kept (${resumeInfo.partialPath}, state ${resumeInfo.statePath}); run the same command again to continue`,
+        );
+      throw err;
+    });
     progress.stop();
     if (opts.json) writeJson(io, { ok: true, ...result });
     else if (showsResult(opts))
@@ -128,6 +195,16 @@ export async function runDownload(
     progress.stop();
     clients.destroy();
   }
+}
+
+/** Without --resume: a partial download of `file` kept by an earlier --resume run is pointed out (and left alone). */
+function noteKeptPartial(io: CliIo, file: string): void {
+  const paths = resumePaths(file);
+  if (!existsSync(paths.state)) return;
+  writeLine(
+    io.stderr,
+    `s3-cse: note: ${paths.state} records an interrupted resumable download into ${file}; add --resume to continue it (this download starts over and leaves it; remove ${paths.partial} and ${paths.state} to drop it)`,
+  );
 }
 
 /**

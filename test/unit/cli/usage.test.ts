@@ -57,6 +57,19 @@ describe("CLI usage errors exit with 2 and say what is wrong", () => {
     expect(parseConcurrency(undefined)).toBe(4);
   });
 
+  it("Precondition: download --concurrency is a whole number from 1 to 10000", async () => {
+    for (const bad of ["0", "1.5", "10001", "many"]) {
+      const r = await runCli(["download", "s3://b/k", "out.bak", "--concurrency", bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /--concurrency must be a whole number from 1 to 10000 \(ranged GETs in flight/,
+      );
+    }
+    const r = await runCli(["download", "s3://b/k", "out.bak", "--part-size", "huge"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a size/);
+  });
+
   it("Precondition: an S3 location is written s3://bucket/key", async () => {
     expect(parseS3Url("s3://bucket/a/b.bak")).toEqual({ bucket: "bucket", key: "a/b.bak" });
     expect(() => parseS3Url("https://bucket/a")).toThrow(/not an S3 URL/);

@@ -22,7 +22,7 @@ async function run(
   body: Buffer,
   key: ReturnType<typeof encrypt>["key"],
   chunk: number,
-  opts: { hold: boolean; max?: number },
+  opts: { hold: boolean; max?: number; expected?: number },
 ) {
   const received: Buffer[] = [];
   const chunks: Buffer[] = [];
@@ -36,6 +36,7 @@ async function run(
   const t = createDecryptStream(createContentDecryptor(key), {
     authenticateBeforeRelease: opts.hold,
     ...(opts.max !== undefined ? { maxBufferBytes: opts.max } : {}),
+    ...(opts.expected !== undefined ? { expectedPlaintextLength: opts.expected } : {}),
   });
   const error = await pipeline(Readable.from(chunks), t, sink).then(
     () => undefined,
@@ -79,6 +80,20 @@ describe("createDecryptStream", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("Precondition: the body decrypts to the declared plaintext length — an authentic body of another length is TRUNCATED, nothing released", async () => {
+    const plain = randomBytes(100);
+    const { key, body } = encrypt(plain);
+    for (const expected of [99, 101, 0]) {
+      const { error, out } = await run(body, key, 7, { hold: true, expected });
+      expect(error).toMatchObject({
+        code: ErrorCodes.TRUNCATED,
+        message: `decrypted 100 bytes, but x-amz-unencrypted-content-length says ${expected}`,
+      });
+      expect(out.length).toBe(0);
+    }
+    expect(await run(body, key, 7, { hold: true, expected: 100 })).toEqual({ error: undefined, out: plain });
   });
 
   it("Precondition: held-back unauthenticated plaintext stays within maxBufferBytes", async () => {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { seededInt, seededRandom } from "../../support/seeded-random.js";
 
 const SCRIPT = fileURLToPath(new URL("../../../scripts/check-unit-determinism.mjs", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 const roots: string[] = [];
 afterEach(() => {
@@ -47,6 +48,22 @@ describe("scripts/check-unit-determinism.mjs", () => {
     expect(r.err).toContain("unit/a.test.ts:2  Math.random without a seed");
     expect(r.err).toMatch(/unit\/deep\/b\.test\.ts:1 {2}a real-time wait/);
     expect(r.err).toMatch(/unit\/c\.test\.ts:1 {2}a real-time wait/);
+  });
+
+  it("words inside strings are not code: a quoted Math.random or vi.useFakeTimers( neither fails nor exempts a file", () => {
+    const r = check({
+      "unit/a.test.ts": 'expect(msg).toContain("Math.random");\n',
+      "unit/b.test.ts": 'const note = "vi.useFakeTimers()";\nawait new Promise((r) => setTimeout(r, 5));\n',
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("unit tests that are not deterministic (1):");
+    expect(r.err).toMatch(/unit\/b\.test\.ts:2 {2}a real-time wait/);
+  });
+
+  it("this repository's test/unit passes the check", () => {
+    const r = spawnSync(process.execPath, [SCRIPT], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
   });
 });
 

@@ -4,7 +4,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../../src/errors.js";
 import { crc32Base64 } from "../../../src/pipeline/crc32.js";
-import { CiphertextChecksum, type StoredChecksum } from "../../../src/transfer/object-checksum.js";
+import {
+  CiphertextChecksum,
+  resolveStoredChecksum,
+  type StoredChecksum,
+} from "../../../src/transfer/object-checksum.js";
 import { planRanges } from "../../../src/transfer/parallel-download.js";
 
 const data = randomBytes(10_000);
@@ -73,6 +77,63 @@ describe("CiphertextChecksum", () => {
     acc.update(data.subarray(0, 5000));
     acc.finish();
     expect(() => check.verify()).toThrow(/do not cover the object/);
+  });
+});
+
+describe("CiphertextChecksum against S3's value", () => {
+  it("Precondition: the downloaded ciphertext has the CRC32 S3 stored for it — the error names both values", () => {
+    for (const [stored, suffix] of [
+      [full(), ")"],
+      [composite(), " (composite of 3 parts))"],
+    ] as const) {
+      const wrong = { ...stored, crc32: (stored.crc32 + 1) >>> 0 };
+      const check = new CiphertextChecksum(wrong, "s3://b/k");
+      feed(check, data, 4096, 1000, []);
+      expect(() => check.verify()).toThrow(
+        expect.objectContaining({
+          code: ErrorCodes.CHECKSUM_MISMATCH,
+          message: expect.stringContaining(
+            `its CRC32 is ${crc32Base64(stored.crc32)}, S3 stored ${crc32Base64(wrong.crc32)}${suffix}`,
+          ),
+        }),
+      );
+      const right = new CiphertextChecksum(stored, "s3://b/k");
+      feed(right, data, 4096, 1000, []);
+      expect(() => right.verify()).not.toThrow();
+    }
+  });
+});
+
+describe("resolveStoredChecksum", () => {
+  /** An S3 double answering HeadObject PartNumber=n with the n-th of `sizes`. */
+  const s3 = (sizes: number[]) => ({
+    requested: [] as number[],
+    async send(command: { input: { PartNumber?: number } }) {
+      const n = command.input.PartNumber ?? 0;
+      this.requested.push(n);
+      return { ContentLength: sizes[n - 1], PartsCount: sizes.length };
+    },
+  });
+  const head = {
+    $metadata: {},
+    ChecksumCRC32: `${crc32Base64(1234)}-3`,
+    ContentLength: 10_000,
+    ETag: '"abc-3"',
+  };
+
+  it("Precondition: the parts' sizes add up to the object's length", async () => {
+    const odd = s3([100, 100, 100]); // not "equal parts but the last": each part is asked for
+    await expect(
+      resolveStoredChecksum({ s3: odd, bucket: "b", key: "k" } as never, head),
+    ).rejects.toMatchObject({
+      code: ErrorCodes.INVALID_METADATA,
+      message: "s3://b/k: its 3 parts do not add up to its 10000 bytes",
+    });
+    expect(odd.requested).toEqual([1, 2, 3]);
+    const uneven = s3([100, 9000, 900]);
+    await expect(
+      resolveStoredChecksum({ s3: uneven, bucket: "b", key: "k" } as never, head),
+    ).resolves.toEqual({ kind: "composite", crc32: 1234, partSizes: [100, 9000, 900] });
   });
 });
 

@@ -15,6 +15,7 @@ import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
 import { cbcObject, gcmObject } from "../support/legacy-objects.js";
 import { aesEcbWrap, aesKeyWrap, rsaPkcs1Wrap } from "../support/legacy-writers.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 let aws: TestAws;
 let dir: string;
@@ -58,6 +59,7 @@ describe("every keyring through upload and download on moto_server", () => {
           source: Readable.from([plain]),
           keyring: make(),
           format,
+          commitmentPolicy: writePolicyFor(format),
         });
         const opts = format === "v2" ? { commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" } : {};
         expect((await download(key, make(), opts)).equals(plain)).toBe(true);

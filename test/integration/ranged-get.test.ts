@@ -9,6 +9,7 @@ import { MiB } from "../../src/transfer/part-size.js";
 import { getDecryptedRange, openDecryptedRange } from "../../src/transfer/ranged-get.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 let aws: TestAws;
 let kms: KmsKeyring;
@@ -28,6 +29,7 @@ async function upload(format: WriteFormat, plain: Buffer, key: string, partSize?
     source: Readable.from([plain]),
     keyring: kms,
     format,
+    commitmentPolicy: writePolicyFor(format),
     contentLength: plain.length,
     ...(partSize ? { partSize } : {}),
   });

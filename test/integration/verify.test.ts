@@ -30,6 +30,7 @@ import { RawAesKeyring } from "../../src/materials/raw-aes-keyring.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 let aws: TestAws;
 const FULL = new URL("../../fixtures/bak/FullBackup.bak", import.meta.url).pathname;
@@ -70,6 +71,7 @@ function upload(key: string, format: WriteFormat, body: Uint8Array, bucket = aws
     contentLength: body.length,
     keyring,
     format,
+    commitmentPolicy: writePolicyFor(format),
     objectParams: { ServerSideEncryption: "AES256" },
   });
 }

@@ -309,3 +309,43 @@ describe("default write commitment policy of offline encryptFile", () => {
     expect(r.manifest.format).toBe("v2");
   });
 });
+
+describe("built CLI encrypt --commitment-policy", () => {
+  const encrypt = (out: string, extra: string[]) =>
+    runBuiltCli(
+      [
+        "encrypt",
+        file,
+        out,
+        "--kms-key-id",
+        aws.keyArn,
+        "--format",
+        "v2",
+        "--json",
+        "--endpoint-url",
+        aws.moto.endpoint,
+        ...extra,
+      ],
+      {
+        env: {
+          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+          AWS_REGION: EMULATOR_REGION,
+        },
+      },
+    );
+
+  it("Precondition: the write format agrees with the commitment policy (built CLI encrypt --format v2)", async () => {
+    const refused = join(dir, "cli-encrypt-default-v2.enc");
+    const r = await encrypt(refused, []);
+    expect(r.code, r.stderr).toBe(1);
+    const j = r.json() as { error: { code: string; message: string } };
+    expect(j.error.code).toBe("COMMITMENT_POLICY");
+    expect(j.error.message).toMatch(HINT.v2.cli);
+    expect(existsSync(refused)).toBe(false);
+    const written = join(dir, "cli-encrypt-forbid-v2.enc");
+    const ok = await encrypt(written, ["--commitment-policy", "forbid-encrypt-allow-decrypt"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(written)).toBe(true);
+  });
+});

@@ -31,6 +31,8 @@ async function cseUpload(
     contentLength: ctx.size,
     keyring,
     format,
+    // V2 is written only under FORBID_ENCRYPT_ALLOW_DECRYPT; the default policy refuses it.
+    commitmentPolicy: format === "v2" ? "FORBID_ENCRYPT_ALLOW_DECRYPT" : "REQUIRE_ENCRYPT_REQUIRE_DECRYPT",
     partSize: ctx.partSize,
     concurrency: ctx.concurrency,
     // s3-cse's own default (`auto`: UNSIGNED-PAYLOAD over HTTPS, signed over HTTP) unless --unsigned.

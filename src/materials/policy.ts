@@ -7,6 +7,9 @@ export type CommitmentPolicy =
   | "REQUIRE_ENCRYPT_ALLOW_DECRYPT"
   | "REQUIRE_ENCRYPT_REQUIRE_DECRYPT";
 
+/** The policy of the official v4 clients, used when none is given (reads and writes). */
+export const DEFAULT_COMMITMENT_POLICY: CommitmentPolicy = "REQUIRE_ENCRYPT_REQUIRE_DECRYPT";
+
 export interface ReadPolicyOptions {
   /**
    * Shorthand for reading legacy objects (RDS backups among them): enables legacy
@@ -34,7 +37,7 @@ export function resolveReadPolicy(o: ReadPolicyOptions = {}): ReadPolicy {
     enableLegacyUnauthenticatedModes: legacy || o.enableLegacyUnauthenticatedModes === true,
     enableLegacyWrappingAlgorithms: legacy || o.enableLegacyWrappingAlgorithms === true,
     commitmentPolicy:
-      o.commitmentPolicy ?? (legacy ? "REQUIRE_ENCRYPT_ALLOW_DECRYPT" : "REQUIRE_ENCRYPT_REQUIRE_DECRYPT"),
+      o.commitmentPolicy ?? (legacy ? "REQUIRE_ENCRYPT_ALLOW_DECRYPT" : DEFAULT_COMMITMENT_POLICY),
   };
 }
 

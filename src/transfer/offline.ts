@@ -22,7 +22,7 @@ import {
   suiteForWriteFormat,
   type WriteFormat,
 } from "../materials/materials.js";
-import { type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
+import { type CommitmentPolicy, type ReadPolicyOptions, resolveReadPolicy } from "../materials/policy.js";
 import { createDecryptStream } from "../pipeline/decrypt-stream.js";
 import { encryptToParts } from "../pipeline/part-source.js";
 import {
@@ -33,6 +33,7 @@ import {
   SIDECAR_SUFFIX,
 } from "./offline-sidecar.js";
 import { MiB } from "./part-size.js";
+import { assertUploadPolicy } from "./upload-options.js";
 
 const SLICE = 8 * MiB;
 
@@ -50,6 +51,11 @@ export interface EncryptFileOptions {
   output: string;
   keyring: Keyring;
   format: WriteFormat;
+  /**
+   * Checked against `format` before anything is read (as for `encryptAndUpload`): default
+   * REQUIRE_ENCRYPT_REQUIRE_DECRYPT, so `v2` needs `commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT"`.
+   */
+  commitmentPolicy?: CommitmentPolicy;
   encryptionContext?: StringMap;
   /** Sidecar path (default `<output>.s3cse.json`). */
   sidecar?: string;
@@ -64,6 +70,7 @@ export interface EncryptFileResult {
 
 /** Encrypts `input` into `output` and writes the sidecar beside it. */
 export async function encryptFile(o: EncryptFileOptions): Promise<EncryptFileResult> {
+  assertUploadPolicy(o);
   const suite = suiteForWriteFormat(o.format);
   const materials = await prepareEncryption(o.format, o.keyring, o.encryptionContext ?? {}, o.signal);
   const sidecarPath = o.sidecar ?? o.output + SIDECAR_SUFFIX;

@@ -5,7 +5,7 @@ import { assertPlacementAllowed, type MetadataPlacement } from "../codec/placeme
 import { UsageError } from "../errors.js";
 import type { Keyring } from "../materials/keyring.js";
 import { suiteForWriteFormat, type WriteFormat } from "../materials/materials.js";
-import { assertWriteAllowed, type CommitmentPolicy } from "../materials/policy.js";
+import { assertWriteAllowed, type CommitmentPolicy, DEFAULT_COMMITMENT_POLICY } from "../materials/policy.js";
 import type { EncryptInWorker } from "../pipeline/part-source.js";
 import type { S3ClientLike } from "./s3-commands.js";
 import { type PayloadSigning, payloadSigningOf } from "./unsigned-payload.js";
@@ -66,7 +66,8 @@ export interface EncryptAndUploadOptions {
   /**
    * Checked against `format` before anything is read or sent (docs/formats.md#policy-switches): `v3` needs a REQUIRE_ENCRYPT_* policy,
    * `v2` needs FORBID_ENCRYPT_ALLOW_DECRYPT; `rds` (V1, what RDS restores) is allowed under every policy, because
-   * choosing it is already the explicit legacy flag. Not set: no check (the drop-in client and the CLI always set it).
+   * choosing it is already the explicit legacy flag. Default REQUIRE_ENCRYPT_REQUIRE_DECRYPT, as the official v4
+   * clients: writing `v2` needs `commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT"`.
    */
   commitmentPolicy?: CommitmentPolicy;
   /** KMS encryption context (v2/v3 only). */
@@ -154,10 +155,13 @@ export function writeFormatVersion(format: WriteFormat): "v1" | "v2" | "v3" {
   return format === "rds" ? "v1" : format;
 }
 
-/** Checks `format` against `commitmentPolicy` (when one is given); first of all checks, before any I/O. */
+/**
+ * Checks `format` against `commitmentPolicy` (default REQUIRE_ENCRYPT_REQUIRE_DECRYPT, as the official
+ * v4 clients); first of all checks, before any I/O.
+ */
 export function assertUploadPolicy(o: Pick<EncryptAndUploadOptions, "format" | "commitmentPolicy">): void {
   /* Precondition: the write format agrees with the commitment policy. */
-  if (o.commitmentPolicy !== undefined) assertWriteAllowed(writeFormatVersion(o.format), o.commitmentPolicy);
+  assertWriteAllowed(writeFormatVersion(o.format), o.commitmentPolicy ?? DEFAULT_COMMITMENT_POLICY);
 }
 
 /** Checks caller options before anything is read or sent. */

@@ -17,6 +17,7 @@ import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { awsError } from "../support/fake-kms.js";
 import { useTestAws } from "../support/fixtures.js";
 import { recordingClient } from "../support/recording-client.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const aws = useTestAws();
 let kms: KmsKeyring;
@@ -58,6 +59,7 @@ describe("instruction-file mode against moto_server", () => {
         contentLength: size,
         keyring: kms,
         format,
+        commitmentPolicy: writePolicyFor(format),
         encryptionContext: { tenant: "t1" },
         metadataPlacement: "instruction-file",
         partSize: 5 * MiB,

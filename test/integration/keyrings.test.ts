@@ -14,6 +14,7 @@ import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { useTempDir, useTestAws } from "../support/fixtures.js";
 import { cbcObject, gcmObject } from "../support/legacy-objects.js";
 import { aesEcbWrap, aesKeyWrap, rsaPkcs1Wrap } from "../support/legacy-writers.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const aws = useTestAws();
 const dir = useTempDir("s3cse-keyrings-");
@@ -48,6 +49,7 @@ describe("every keyring through upload and download on moto_server", () => {
           source: Readable.from([plain]),
           keyring: make(),
           format,
+          commitmentPolicy: writePolicyFor(format),
         });
         const opts = format === "v2" ? { commitmentPolicy: "REQUIRE_ENCRYPT_ALLOW_DECRYPT" } : {};
         expect((await download(key, make(), opts)).equals(plain)).toBe(true);

@@ -13,6 +13,7 @@ import { MiB } from "../../src/transfer/part-size.js";
 import { uploadEncryptedFile } from "../../src/transfer/upload-encrypted.js";
 import { runCli } from "../support/cli.js";
 import { useCliCredentials, useTempDir, useTestAws } from "../support/fixtures.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const aws = useTestAws();
 useCliCredentials();
@@ -95,6 +96,7 @@ describe("offline encryption against moto_server", () => {
           output: `${src}.enc`,
           keyring: keyring(),
           format,
+          commitmentPolicy: writePolicyFor(format),
           encryptionContext: ctxFor(format),
         });
         const out = `${src}.out`;

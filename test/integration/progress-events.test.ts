@@ -13,6 +13,7 @@ import { type DownloadProgress, openDecryptedStream } from "../../src/transfer/d
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import type { UploadProgress } from "../../src/transfer/upload-options.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const MiB = 1024 * 1024;
 let aws: TestAws;
@@ -49,6 +50,7 @@ describe("progress events (library, moto)", () => {
         source: Readable.from([data.subarray(0, 7 * MiB), data.subarray(7 * MiB)]),
         keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
         format,
+        commitmentPolicy: writePolicyFor(format),
         contentLength: data.length,
         partSize: 5 * MiB,
         concurrency: 4,

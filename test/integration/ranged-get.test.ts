@@ -9,6 +9,7 @@ import { MiB } from "../../src/transfer/part-size.js";
 import { getDecryptedRange, openDecryptedRange } from "../../src/transfer/ranged-get.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { useTestAws } from "../support/fixtures.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const aws = useTestAws();
 let kms: KmsKeyring;
@@ -24,6 +25,7 @@ async function upload(format: WriteFormat, plain: Buffer, key: string, partSize?
     source: Readable.from([plain]),
     keyring: kms,
     format,
+    commitmentPolicy: writePolicyFor(format),
     contentLength: plain.length,
     ...(partSize ? { partSize } : {}),
   });

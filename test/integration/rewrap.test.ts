@@ -17,6 +17,7 @@ import { rewrapObject, rewrapPrefix } from "../../src/transfer/rewrap.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { runCli } from "../support/cli.js";
 import { useCliCredentials, useTestAws } from "../support/fixtures.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const aws = useTestAws();
 useCliCredentials();
@@ -39,6 +40,7 @@ async function put(key: string, format: WriteFormat, size: number, extra: Record
     contentLength: size,
     keyring: new KmsKeyring({ client: aws.kms, keyId: aws.keyId }),
     format,
+    commitmentPolicy: writePolicyFor(format),
     encryptionContext: ctxFor(format),
     partSize: 5 * MiB,
     metadata: { owner: "dba" },

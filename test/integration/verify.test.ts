@@ -30,6 +30,7 @@ import { RawAesKeyring } from "../../src/materials/raw-aes-keyring.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { useTestAws } from "../support/fixtures.js";
+import { writePolicyFor } from "../support/write-policy.js";
 
 const aws = useTestAws();
 const FULL = new URL("../../fixtures/bak/FullBackup.bak", import.meta.url).pathname;
@@ -66,6 +67,7 @@ function upload(key: string, format: WriteFormat, body: Uint8Array, bucket = aws
     contentLength: body.length,
     keyring,
     format,
+    commitmentPolicy: writePolicyFor(format),
     objectParams: { ServerSideEncryption: "AES256" },
   });
 }

@@ -24,6 +24,7 @@ import { decodeContentMetadata } from "../../src/codec/decode.js";
 import { KmsKeyring } from "../../src/materials/kms-keyring.js";
 import type { WriteFormat } from "../../src/materials/materials.js";
 import type { CommitmentPolicy } from "../../src/materials/policy.js";
+import { encryptFile } from "../../src/transfer/offline.js";
 import { encryptAndUpload } from "../../src/transfer/upload.js";
 import { encryptAndUploadFile } from "../../src/transfer/upload-file.js";
 import { startTestAws, type TestAws } from "../support/aws.js";
@@ -218,4 +219,133 @@ describe.each(Object.entries(PATHS))("write commitment policy through %s", (path
       expect(await storedUnder(prefix)).toEqual({ objects: 0, uploads: 0 });
     },
   );
+});
+
+/** The library paths with no `commitmentPolicy`: the default, REQUIRE_ENCRYPT_REQUIRE_DECRYPT, applies. */
+const DEFAULT_PATHS: Record<string, (key: string, format: WriteFormat) => Promise<void>> = {
+  encryptAndUpload: async (key, format) => {
+    await encryptAndUpload({
+      s3: aws.s3,
+      bucket: aws.bucket,
+      key,
+      source: Readable.from([DATA]),
+      keyring: keyring(),
+      format,
+      partSize: PART,
+    });
+  },
+  encryptAndUploadFile: async (key, format) => {
+    await encryptAndUploadFile({
+      s3: aws.s3,
+      bucket: aws.bucket,
+      key,
+      file,
+      keyring: keyring(),
+      format,
+      partSize: PART,
+    });
+  },
+};
+
+describe.each(Object.entries(DEFAULT_PATHS))(
+  "default write commitment policy through %s",
+  (pathName, write) => {
+    it.each(FORMATS)(
+      "Precondition: the write format agrees with the commitment policy (no policy given × %s)",
+      async (format) => {
+        const prefix = `default/${pathName}/${format}`;
+        const key = `${prefix}/obj.bin`;
+        if (format !== "v2") {
+          await write(key, format);
+          const head = await aws.s3.send(new HeadObjectCommand({ Bucket: aws.bucket, Key: key }));
+          expect(decodeContentMetadata(head.Metadata ?? {}).format).toBe(GENERATION[format]);
+          expect(await storedUnder(prefix)).toEqual({ objects: 1, uploads: 0 });
+          return;
+        }
+        const err = (await write(key, format).then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as { code?: string; message: string } | undefined;
+        expect(err?.code).toBe("COMMITMENT_POLICY");
+        expect(err?.message).toMatch(/REQUIRE_ENCRYPT_REQUIRE_DECRYPT cannot write non-committing V2/);
+        expect(err?.message).toMatch(HINT.v2.cli);
+        expect(err?.message).toMatch(HINT.v2.lib);
+        expect(await storedUnder(prefix)).toEqual({ objects: 0, uploads: 0 });
+      },
+    );
+  },
+);
+
+describe("default write commitment policy of offline encryptFile", () => {
+  it.each(FORMATS)(
+    "Precondition: the write format agrees with the commitment policy (encryptFile, no policy given × %s)",
+    async (format) => {
+      const output = join(dir, `offline-default-${format}.enc`);
+      const write = encryptFile({ input: file, output, keyring: keyring(), format });
+      if (format !== "v2") {
+        const r = await write;
+        expect(r.manifest.format).toBe(format);
+        expect(existsSync(output)).toBe(true);
+        return;
+      }
+      await expect(write).rejects.toMatchObject({
+        code: "COMMITMENT_POLICY",
+        message: expect.stringMatching(HINT.v2.lib),
+      });
+      expect(existsSync(output)).toBe(false);
+      expect(existsSync(`${output}.s3cse.json`)).toBe(false);
+    },
+  );
+
+  it("Precondition: the write format agrees with the commitment policy (encryptFile v2 under FORBID_ENCRYPT_ALLOW_DECRYPT)", async () => {
+    const output = join(dir, "offline-forbid-v2.enc");
+    const r = await encryptFile({
+      input: file,
+      output,
+      keyring: keyring(),
+      format: "v2",
+      commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
+    });
+    expect(r.manifest.format).toBe("v2");
+  });
+});
+
+describe("built CLI encrypt --commitment-policy", () => {
+  const encrypt = (out: string, extra: string[]) =>
+    runBuiltCli(
+      [
+        "encrypt",
+        file,
+        out,
+        "--kms-key-id",
+        aws.keyArn,
+        "--format",
+        "v2",
+        "--json",
+        "--endpoint-url",
+        aws.moto.endpoint,
+        ...extra,
+      ],
+      {
+        env: {
+          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+          AWS_REGION: EMULATOR_REGION,
+        },
+      },
+    );
+
+  it("Precondition: the write format agrees with the commitment policy (built CLI encrypt --format v2)", async () => {
+    const refused = join(dir, "cli-encrypt-default-v2.enc");
+    const r = await encrypt(refused, []);
+    expect(r.code, r.stderr).toBe(1);
+    const j = r.json() as { error: { code: string; message: string } };
+    expect(j.error.code).toBe("COMMITMENT_POLICY");
+    expect(j.error.message).toMatch(HINT.v2.cli);
+    expect(existsSync(refused)).toBe(false);
+    const written = join(dir, "cli-encrypt-forbid-v2.enc");
+    const ok = await encrypt(written, ["--commitment-policy", "forbid-encrypt-allow-decrypt"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(written)).toBe(true);
+  });
 });

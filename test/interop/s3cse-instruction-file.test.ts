@@ -29,6 +29,7 @@ describe("s3-cse writes V2 kms+context to <key>.instruction", () => {
         file: p.file,
         keyring: new KmsKeyring({ client: fx.aws.kms, keyId: fx.aws.keyId }),
         format: "v2",
+        commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
         encryptionContext: CONTEXT,
         metadataPlacement: "instruction-file",
       });

@@ -26,6 +26,7 @@ import {
 } from "../../src/transfer/upload.js";
 import { startTestAws, type TestAws } from "./aws.js";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
+import { writePolicyFor } from "./write-policy.js";
 
 /**
  * A stand-in for an object that exists only once a hook has run: property reads (methods bound
@@ -124,6 +125,7 @@ export function putEncrypted(
     source: Readable.from([data]),
     keyring: kmsKeyring(aws),
     format,
+    commitmentPolicy: writePolicyFor(format),
     ...extra,
   });
 }

@@ -22,6 +22,7 @@ const POLICIES: Record<string, CommitmentPolicy> = {
 interface EncryptOptions extends CommonOptions {
   kmsKeyId: string;
   format: WriteFormat;
+  commitmentPolicy?: string;
   context?: string[];
 }
 
@@ -53,6 +54,12 @@ export function registerOffline(program: Command, io: CliIo, setExit: (code: num
           .choices(WRITE_FORMATS as string[])
           .default("v3"),
       )
+      .addOption(
+        new Option(
+          "--commitment-policy <policy>",
+          "key-commitment policy for the write (default require-encrypt-require-decrypt; v2 needs forbid-encrypt-allow-decrypt)",
+        ).choices(Object.keys(POLICIES)),
+      )
       .option("--context <key=value>", "KMS encryption context entry (v2/v3; repeatable)", collect),
   )
     .addHelpText(
@@ -70,6 +77,7 @@ export function registerOffline(program: Command, io: CliIo, setExit: (code: num
           output: out,
           keyring: new KmsKeyring({ client: clients.kms, keyId: opts.kmsKeyId }),
           format: opts.format,
+          ...(opts.commitmentPolicy ? { commitmentPolicy: POLICIES[opts.commitmentPolicy] } : {}),
           encryptionContext: parsePairs(opts.context, "--context"),
           signal: io.signal,
         });

@@ -11,6 +11,7 @@ import {
   type UploadResult,
   type WriteFormat,
 } from "../../../src/index.js";
+import { writePolicyFor } from "../../support/write-policy.js";
 
 export const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 export const fileSha256 = (file: string): string => sha256(readFileSync(file));
@@ -75,6 +76,7 @@ export function s3cseUpload(ref: ObjectRef, o: UploadOptions): Promise<UploadRes
     file: o.file,
     keyring: o.keyring,
     format: o.format,
+    commitmentPolicy: writePolicyFor(o.format),
     encryptionContext: o.context ?? {},
     ...(o.partSize ? { partSize: o.partSize } : {}),
   });

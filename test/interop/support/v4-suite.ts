@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from "../../../scripts/support/moto-server.js";
 import { encryptAndUploadFile, getDecryptedRange, KmsKeyring, type WriteFormat } from "../../../src/index.js";
 import { gcmObject } from "../../support/legacy-objects.js";
+import { writePolicyFor } from "../../support/write-policy.js";
 import { s3cseCli, useEmulatorCredentials } from "./cli.js";
 import { type InteropFixture, MULTIPART, type Plaintext, startInteropFixture } from "./fixture.js";
 import { failEveryTestUnless } from "./runtime.js";
@@ -153,6 +154,7 @@ export function defineV4InteropSuite(spec: V4ClientSpec): void {
       file: p.file,
       keyring: keyring(),
       format: o.format,
+      commitmentPolicy: writePolicyFor(o.format),
       encryptionContext: o.context ?? {},
       ...(o.instructionFile ? { metadataPlacement: "instruction-file" as const } : {}),
       ...(o.partSize ? { partSize: o.partSize } : {}),

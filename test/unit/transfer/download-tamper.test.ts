@@ -26,6 +26,7 @@ import { downloadToFile } from "../../../src/transfer/download-file.js";
 import * as partSize from "../../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../../src/transfer/upload.js";
 import { type MemoryS3, memoryS3 } from "../../support/memory-s3.js";
+import { writePolicyFor } from "../../support/write-policy.js";
 
 vi.mock("../../../src/transfer/part-size.js", async (original) => {
   const real = await original<typeof import("../../../src/transfer/part-size.js")>();
@@ -71,6 +72,7 @@ async function upload(s3: MemoryS3, format: "v2" | "v3", plain: Buffer, part: nu
     contentLength: plain.length,
     keyring,
     format,
+    commitmentPolicy: writePolicyFor(format),
     partSize: part,
     concurrency: 2,
   });

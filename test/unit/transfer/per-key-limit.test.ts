@@ -75,7 +75,15 @@ describe("the GCM per-key plaintext limit", () => {
         const input = join(dir, "in.bak");
         writeFileSync(input, Buffer.alloc(LIMIT + 1, 2));
         const output = join(dir, "in.bak.enc");
-        await expect(encryptFile({ input, output, keyring, format: "v2" })).rejects.toMatchObject({
+        await expect(
+          encryptFile({
+            input,
+            output,
+            keyring,
+            format: "v2",
+            commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
+          }),
+        ).rejects.toMatchObject({
           code: ErrorCodes.INVALID_ARGUMENT,
           message: `v2 can encrypt at most ${LIMIT} bytes`,
         });
@@ -83,7 +91,15 @@ describe("the GCM per-key plaintext limit", () => {
         expect(readdirSync(dir)).toEqual(["in.bak"]);
         // Exactly at the limit is allowed.
         writeFileSync(input, Buffer.alloc(LIMIT, 2));
-        await expect(encryptFile({ input, output, keyring, format: "v2" })).resolves.toMatchObject({
+        await expect(
+          encryptFile({
+            input,
+            output,
+            keyring,
+            format: "v2",
+            commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
+          }),
+        ).resolves.toMatchObject({
           output,
         });
       } finally {

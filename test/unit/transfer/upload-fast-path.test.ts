@@ -74,6 +74,7 @@ describe("encryptAndUpload fast path", () => {
         source: Readable.from([plain.subarray(0, 1000), plain.subarray(1000)]),
         keyring,
         format: "v2",
+        commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
         partSize: 5 * 1024 * 1024,
         concurrency: 2,
         unsignedPayload,

@@ -17,6 +17,7 @@ import { encryptAndUploadFile } from "../../../src/transfer/upload-file.js";
 import { abortCheckpointedUpload } from "../../../src/transfer/upload-resumable.js";
 import { awsError, fakeKms } from "../../support/fake-kms.js";
 import { type MemoryS3, memoryS3 } from "../../support/memory-s3.js";
+import { writePolicyFor } from "../../support/write-policy.js";
 
 const PART = 5 * MiB;
 /** Seeded bytes: the AES-128-CTR keystream of a fixed key. */
@@ -63,6 +64,7 @@ function upload(
     file,
     keyring: new KmsKeyring({ client: fakeKms(DATA_KEY).kms, keyId: "alias/backups" }),
     format,
+    commitmentPolicy: writePolicyFor(format),
     partSize: PART,
     concurrency: 1,
     checkpoint: {},

@@ -32,6 +32,7 @@ describe("a retried part", () => {
       source: Readable.from([source]),
       keyring,
       format: "v2",
+      commitmentPolicy: "FORBID_ENCRYPT_ALLOW_DECRYPT",
       partSize: PART,
       concurrency: 2,
     });

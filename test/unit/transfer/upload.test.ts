@@ -17,6 +17,7 @@ import { MiB } from "../../../src/transfer/part-size.js";
 import { encryptAndUpload } from "../../../src/transfer/upload.js";
 import { awsError, fakeKms } from "../../support/fake-kms.js";
 import { seededInt } from "../../support/seeded-random.js";
+import { writePolicyFor } from "../../support/write-policy.js";
 
 const PART = 5 * MiB;
 const s3 = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
@@ -248,7 +249,11 @@ describe("encryptAndUpload call sequences", () => {
       ["v3", "115"],
     ] as const) {
       const kms = fakeKms();
-      await upload(randomBytes(100), kms, { format, encryptionContext: { db: "sales" } });
+      await upload(randomBytes(100), kms, {
+        format,
+        commitmentPolicy: writePolicyFor(format),
+        encryptionContext: { db: "sales" },
+      });
       expect(kms.mock.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input.EncryptionContext).toEqual({
         db: "sales",
         "aws:x-amz-cek-alg": alg,

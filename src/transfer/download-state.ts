@@ -7,8 +7,8 @@
  * fsynced, so after a crash it never claims bytes the file does not hold.
  */
 import { basename, dirname, join } from "node:path";
-import { ErrorCodes, S3CseError, TransferError } from "../errors.js";
-import { readJsonFile, removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
+import { ErrorCodes, TransferError } from "../errors.js";
+import { CoalescedStateFile, readJsonFile, removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
 
 const VERSION = 1;
 
@@ -86,73 +86,46 @@ export async function removeDownloadState(path: string): Promise<void> {
  * and at most one is queued; a failure is kept and thrown by {@link settle}.
  */
 export class DownloadStateWriter {
-  private state: DownloadState;
-  private running: Promise<void> | undefined;
-  private dirty = false;
-  private failure: unknown;
+  private readonly file: CoalescedStateFile<DownloadState>;
 
   constructor(
     readonly path: string,
     initial: DownloadState,
-    private readonly sync: () => Promise<void>,
+    sync: () => Promise<void>,
   ) {
-    this.state = initial;
+    this.file = new CoalescedStateFile(
+      path,
+      initial,
+      async (state) => {
+        await sync();
+        await writeDownloadState(path, state);
+      },
+      "download state",
+    );
   }
 
   /** Bytes the state file records (or will, once the queued write ran). */
   get bytes(): number {
-    return this.state.bytes;
+    return this.file.current.bytes;
   }
 
   /** Records that the first `bytes` ciphertext bytes are decrypted into the partial file. */
   record(bytes: number): void {
+    const state = this.file.current;
     // The end of the object is never recorded: a CBC file is then shorter than the ciphertext
     // (padding), and the download is about to be renamed into place anyway.
-    if (bytes <= this.state.bytes || bytes >= this.state.ciphertextLength) return;
-    this.state = { ...this.state, bytes, updatedAt: new Date().toISOString() };
-    this.dirty = true;
-    void this.drain();
+    if (bytes <= state.bytes || bytes >= state.ciphertextLength) return;
+    this.file.set({ ...state, bytes, updatedAt: new Date().toISOString() });
   }
 
   /** Writes the current state now. */
   async write(): Promise<void> {
-    this.dirty = true;
-    await this.settle();
+    await this.file.writeNow();
   }
 
   /** Waits for the write in progress and any queued one; throws a write failure. */
   async settle(): Promise<void> {
-    await this.drain();
-    if (this.failure === undefined) return;
-    const err = this.failure;
-    throw err instanceof S3CseError
-      ? err
-      : new TransferError(
-          ErrorCodes.IO_FAILURE,
-          `cannot write the download state ${this.path}: ${(err as Error).message}`,
-          { cause: err },
-        );
-  }
-
-  private drain(): Promise<void> {
-    if (this.running === undefined && this.dirty && this.failure === undefined) this.running = this.loop();
-    return this.running ?? Promise.resolve();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.dirty && this.failure === undefined) {
-        this.dirty = false;
-        const state = this.state;
-        try {
-          await this.sync();
-          await writeDownloadState(this.path, state);
-        } catch (err) {
-          this.failure = err;
-        }
-      }
-    } finally {
-      this.running = undefined;
-    }
+    await this.file.drain();
+    this.file.throwFailure();
   }
 }

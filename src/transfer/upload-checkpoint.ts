@@ -7,9 +7,9 @@
  */
 import type { BigIntStats } from "node:fs";
 import type { MetadataPlacement, PlacedMetadata } from "../codec/placement.js";
-import { ErrorCodes, S3CseError, TransferError } from "../errors.js";
+import { ErrorCodes, TransferError } from "../errors.js";
 import type { WriteFormat } from "../materials/materials.js";
-import { readJsonFile, removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
+import { CoalescedStateFile, readJsonFile, removeAtomicFile, writeFileAtomically } from "./atomic-write.js";
 import type { RecordedPart } from "./upload-multipart.js";
 
 export const CHECKPOINT_SUFFIX = ".s3cse-upload.json";
@@ -97,10 +97,7 @@ export async function removeCheckpoint(path: string): Promise<void> {
  * finish. A write failure is kept and thrown by {@link flush} (before Complete).
  */
 export class CheckpointWriter {
-  private state: UploadCheckpoint;
-  private running: Promise<void> | undefined;
-  private dirty = false;
-  private failure: unknown;
+  private readonly file: CoalescedStateFile<UploadCheckpoint>;
   /** True once a version of the checkpoint is on disk. */
   written = false;
 
@@ -108,22 +105,28 @@ export class CheckpointWriter {
     readonly path: string,
     initial: UploadCheckpoint,
   ) {
-    this.state = initial;
+    this.file = new CoalescedStateFile(
+      path,
+      initial,
+      async (cp) => {
+        await writeCheckpoint(path, cp);
+        this.written = true;
+      },
+      "upload checkpoint",
+    );
   }
 
   get checkpoint(): UploadCheckpoint {
-    return this.state;
+    return this.file.current;
   }
 
   /** Writes the current state now (the first write: before any part is sent). */
   async write(): Promise<void> {
-    this.dirty = true;
-    await this.drain();
-    this.throwFailure();
+    await this.file.writeNow();
   }
 
   record(part: RecordedPart): void {
-    const parts = [...this.state.parts.filter((p) => p.partNumber !== part.partNumber), part].sort(
+    const parts = [...this.checkpoint.parts.filter((p) => p.partNumber !== part.partNumber), part].sort(
       (a, b) => a.partNumber - b.partNumber,
     );
     this.update({ parts });
@@ -132,54 +135,16 @@ export class CheckpointWriter {
   /** Every part, marked as completing, written before CompleteMultipartUpload is sent. */
   async flush(parts: readonly RecordedPart[]): Promise<void> {
     this.update({ parts: [...parts], completing: true });
-    await this.drain();
-    this.throwFailure();
+    await this.file.drain();
+    this.file.throwFailure();
   }
 
   /** Waits for the write in progress and any queued one (a failure stays for {@link flush}). */
   async settle(): Promise<void> {
-    await this.drain();
+    await this.file.drain();
   }
 
   private update(change: Partial<UploadCheckpoint>): void {
-    this.state = { ...this.state, ...change, updatedAt: new Date().toISOString() };
-    this.dirty = true;
-    void this.drain();
-  }
-
-  private drain(): Promise<void> {
-    // Started only with something to write, so the loop awaits before its `finally` runs.
-    if (this.running === undefined && this.dirty && this.failure === undefined) this.running = this.loop();
-    return this.running ?? Promise.resolve();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.dirty && this.failure === undefined) {
-        this.dirty = false;
-        await writeCheckpoint(this.path, this.state).then(
-          () => {
-            this.written = true;
-          },
-          (err) => {
-            this.failure = err;
-          },
-        );
-      }
-    } finally {
-      this.running = undefined;
-    }
-  }
-
-  private throwFailure(): void {
-    if (this.failure === undefined) return;
-    const err = this.failure;
-    throw err instanceof S3CseError
-      ? err
-      : new TransferError(
-          ErrorCodes.IO_FAILURE,
-          `cannot write the upload checkpoint ${this.path}: ${(err as Error).message}`,
-          { cause: err },
-        );
+    this.file.set({ ...this.checkpoint, ...change, updatedAt: new Date().toISOString() });
   }
 }

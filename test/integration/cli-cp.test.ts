@@ -196,7 +196,7 @@ describe("s3-cse cp (built binary) as aws s3 cp", () => {
 });
 
 describe("cp --recursive (built binary)", () => {
-  it("uploads every file under a directory to prefix/<relative path>; each object decrypts", async () => {
+  it("uploads every file under a directory to prefix/<relative path>, as one multi-file upload with one summary; each object decrypts", async () => {
     const root = join(dir, "set");
     const files: Record<string, Buffer> = {
       "Sales_1.bak": randomBytes(70_000),
@@ -223,13 +223,20 @@ describe("cp --recursive (built binary)", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const results = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { ok: boolean; key: string; bytes: number });
-    expect(results.map((x) => [x.key, x.bytes])).toEqual(
+    // One summary, as a multi-file upload gives: each file with its key, and the totals.
+    const summary = JSON.parse(r.stdout) as {
+      ok: boolean;
+      files: { key: string; bytes: number }[];
+      totals: { files: number; bytes: number };
+    };
+    expect(summary.ok).toBe(true);
+    expect(summary.files.map((x) => [x.key, x.bytes])).toEqual(
       Object.entries(files).map(([name, data]) => [`set/${name}`, data.length]),
     );
+    expect(summary.totals).toMatchObject({
+      files: 3,
+      bytes: Object.values(files).reduce((n, d) => n + d.length, 0),
+    });
     for (const [name, data] of Object.entries(files)) {
       const out = join(dir, "set-out", name);
       const down = await runBuiltCli(["cp", `s3://${aws.bucket}/set/${name}`, out, "--allow-legacy"], {

@@ -95,7 +95,7 @@ describe("progress bar on a terminal (built binary)", () => {
     expect(shown.at(-1)).toBe(100);
   }, 90_000);
 
-  it("cp --recursive draws a line for the set (bytes of all files, k/n files, rate, ETA) and one for the file in flight", async () => {
+  it("cp --recursive draws a line for the set (bytes of all files, k/n files, rate, ETA) and one per file in flight", async () => {
     proxy.clearRules();
     const root = join(dir, "set");
     await mkdir(join(root, "sub"), { recursive: true });
@@ -120,7 +120,7 @@ describe("progress bar on a terminal (built binary)", () => {
     );
     expect(r.code).toBe(0);
     const frames = terminalFrames(r.stdout);
-    const setLines = frames.filter((f) => /^upload rds \[.*\| \d\/2 files \|/.test(f));
+    const setLines = frames.filter((f) => /^upload 2 files rds \[.*\| \d\/2 files \|/.test(f));
     expect(setLines.length).toBeGreaterThan(0);
     expect(setLines.at(-1)).toMatch(/100% \| 12\.0 MiB \/ 12\.0 MiB \| 2\/2 files \| .*\| ETA /);
     expect(frames.some((f) => /^ {2}a\.bak \[/.test(f))).toBe(true);

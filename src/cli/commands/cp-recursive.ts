@@ -1,16 +1,16 @@
 /**
  * `s3-cse cp --recursive DIR s3://bucket/prefix/`, as `aws s3 cp --recursive` uploads: every regular
- * file under DIR (sorted, subdirectories included) to `prefix/<path relative to DIR>`, one after the
- * other, with one bar for the set and one for the file in flight. The first failure stops the set.
+ * file under DIR (sorted, subdirectories included) to `prefix/<path relative to DIR>`,
+ * as a multi-file upload (`upload FILE... s3://B/prefix/`): several at once, each with its own
+ * data key, one bar and one summary; the first failure cancels the rest and aborts their uploads.
  */
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { UsageError } from "../../errors.js";
-import { hidesProgress } from "../common-options.js";
 import type { CliIo } from "../io.js";
-import { createSetProgress, type SetFile } from "../progress.js";
 import { parseS3Url } from "../s3-url.js";
-import { runUpload, type UploadOptions } from "./upload.js";
+import type { UploadOptions } from "./upload.js";
+import { runUploadMany, type UploadTarget } from "./upload-many.js";
 
 /** The regular files under `dir`, as paths relative to it with `/` separators, sorted. */
 export async function filesUnder(dir: string): Promise<{ path: string; name: string; bytes: number }[]> {
@@ -46,16 +46,6 @@ export async function runRecursiveUpload(
   const files = await filesUnder(src);
   /* Precondition: a recursive copy has something to copy. */
   if (files.length === 0) throw new UsageError(`cp --recursive: no files under "${src}"`);
-  const set = createSetProgress(
-    io,
-    `upload ${opts.format}`,
-    hidesProgress(opts),
-    files.map((f): SetFile => ({ name: f.name, bytes: f.bytes })),
-  );
-  try {
-    for (const f of files)
-      await runUpload(io, f.path, bucket, `${key}${f.name}`, opts, formatGiven, set.file(f.name));
-  } finally {
-    set.stop();
-  }
+  const targets = files.map((f): UploadTarget => ({ file: f.path, key: `${key}${f.name}`, name: f.name }));
+  await runUploadMany(io, targets, bucket, key, opts, formatGiven);
 }

@@ -55,7 +55,8 @@ export function registerUpload(program: Command, io: CliIo, setExit: (code: numb
       const { files, s3url } = splitUploadArgs(paths);
       const { bucket, key } = parseS3Url(s3url, { allowPrefix: true });
       const formatGiven = cmd.getOptionValueSource("format") === "cli";
-      if (files.length > 1) await runUploadMany(io, files, bucket, key, opts, formatGiven);
+      if (files.length > 1)
+        await runUploadMany(io, prefixTargets(files, key), bucket, key, opts, formatGiven);
       else {
         /* Precondition: stdin goes to an object key, not a prefix. */
         if (files[0] === "-" && isPrefixKey(key))

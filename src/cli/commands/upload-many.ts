@@ -31,6 +31,8 @@ export const FILES_IN_FLIGHT = 4;
 export interface UploadTarget {
   readonly file: string;
   readonly key: string;
+  /** How the progress display names the file (default: `file`; cp --recursive: its relative path). */
+  readonly name?: string;
 }
 
 /** A destination that ends in `/` (or is the bucket) is a prefix: the file's name is appended. */
@@ -146,7 +148,7 @@ async function sizes(targets: readonly UploadTarget[]) {
       const st = await stat(t.file).catch(() => undefined);
       /* Precondition: every file of a multi-file upload is a regular file. */
       if (!st?.isFile()) throw new UsageError(`${t.file} is not a regular file (or cannot be read)`);
-      return { name: t.file, bytes: st.size };
+      return { name: t.name ?? t.file, bytes: st.size };
     }),
   );
 }
@@ -154,13 +156,13 @@ async function sizes(targets: readonly UploadTarget[]) {
 /** Uploads every file to s3://bucket/<prefix><file name>; prints one summary. */
 export async function runUploadMany(
   io: CliIo,
-  files: readonly string[],
+  targets: readonly UploadTarget[],
   bucket: string,
   prefix: string,
   opts: UploadOptions,
   formatGiven: boolean,
 ): Promise<void> {
-  const targets = prefixTargets(files, prefix);
+  const files = targets.map((t) => t.file);
   /* Precondition: a multi-file upload is not resumable (--resume is for one file). */
   if (opts.resume || opts.checkpoint !== undefined)
     throw new UsageError("--resume and --checkpoint take one file: upload the files one by one to resume");
@@ -228,7 +230,7 @@ async function uploadAll(
       FILES_IN_FLIGHT,
       () => cancel.signal.aborted,
       async (o) => {
-        const bar = progress.file(o.target.file);
+        const bar = progress.file(o.target.name ?? o.target.file);
         try {
           o.result = await encryptAndUploadFile({
             ...uploadRequest(

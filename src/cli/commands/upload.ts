@@ -228,8 +228,6 @@ export async function runUpload(
   key: string,
   opts: UploadOptions,
   formatGiven = false,
-  /** The bar to report to (one file of a set); default: a bar of its own. Stopped when the upload ends. */
-  bar?: Progress,
 ): Promise<void> {
   const settings = uploadSettings(opts, file === "-");
   const checkpoint = checkpointFor(io, file, opts);
@@ -268,7 +266,7 @@ export async function runUpload(
           kmsKeyArn: keyArn,
           dbName: opts.dbName ?? defaultDbName(file === "-" ? key : file),
         });
-  const progress = bar ?? createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
+  const progress = createProgress(io, `upload ${opts.format}`, hidesProgress(opts));
   let kept: MultipartUploadEvent | undefined;
   const request = uploadRequest(io, opts, settings, clients, { bucket, key }, progressUpdater(progress));
   const common = {

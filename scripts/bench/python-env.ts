@@ -7,24 +7,16 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensurePythonPeer, REPO_DIR } from "../../test/interop/support/v4-peers.js";
+import { ensurePythonPeer, pinnedVenv, REPO_DIR } from "../../test/interop/support/v4-peers.js";
 
 export const DRIVER = fileURLToPath(new URL("./python/driver.py", import.meta.url));
 const AWSCLI_REQUIREMENTS = fileURLToPath(new URL("./python/awscli-requirements.txt", import.meta.url));
 const CACHE = join(REPO_DIR, "node_modules/.cache/s3cse-bench");
 
 export type PythonEnv = { readonly python: string } | { readonly skipped: string };
-
-function run(what: string, cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 900_000 });
-  if (r.error || r.status !== 0) {
-    const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-3).join(" | ");
-    throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status}`}): ${out}`);
-  }
-}
 
 const why = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -43,26 +35,7 @@ export function awscliPython(): PythonEnv {
     const pinned = readFileSync(AWSCLI_REQUIREMENTS);
     const py = spawnSync("python3", ["--version"], { encoding: "utf8" }).stdout.trim();
     const hash = createHash("sha256").update(pinned).update(py).digest("hex").slice(0, 16);
-    const venv = join(CACHE, `awscli-${hash}`);
-    const python = join(venv, "bin/python");
-    if (!existsSync(join(venv, ".complete"))) {
-      rmSync(venv, { recursive: true, force: true });
-      mkdirSync(CACHE, { recursive: true });
-      run("python3 -m venv", "python3", ["-m", "venv", venv]);
-      run("pip install awscli (PyPI)", python, [
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-deps",
-        "-r",
-        AWSCLI_REQUIREMENTS,
-      ]);
-      run("pip check", python, ["-m", "pip", "check"]);
-      writeFileSync(join(venv, ".complete"), "");
-    }
-    return { python };
+    return { python: pinnedVenv(join(CACHE, `awscli-${hash}`), AWSCLI_REQUIREMENTS, "the aws CLI") };
   } catch (err) {
     return { skipped: `the aws CLI could not be installed: ${why(err)}` };
   }

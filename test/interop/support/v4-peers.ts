@@ -28,7 +28,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DriverReply, DriverTimeoutError, INTEROP_DIR, requireRuntime, runDriver } from "./runtime.js";
 
@@ -155,6 +155,31 @@ const versionOf = (cmd: string, args: string[]) =>
   spawnSync(cmd, args, { encoding: "utf8" }).stdout?.trim() +
   spawnSync(cmd, args, { encoding: "utf8" }).stderr?.trim();
 
+/**
+ * A venv at `venv` with exactly the pinned `requirements` (no dependency resolution: every package is
+ * listed), installed once from PyPI and marked complete; returns its python. `what` names it in errors.
+ */
+export function pinnedVenv(venv: string, requirements: string, what: string): string {
+  const bin = join(venv, "bin/python");
+  if (existsSync(join(venv, ".complete"))) return bin;
+  rmSync(venv, { recursive: true, force: true });
+  mkdirSync(dirname(venv), { recursive: true });
+  run("python3 -m venv", "python3", ["-m", "venv", venv]);
+  run(`pip install of ${what} (PyPI)`, bin, [
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "--no-deps",
+    "-r",
+    requirements,
+  ]);
+  run("pip check", bin, ["-m", "pip", "check"]);
+  writeFileSync(join(venv, ".complete"), "");
+  return bin;
+}
+
 // --- Python: amazon-s3-encryption-client-python, pinned in python-v4/requirements.txt -------------
 
 const PYTHON_DIR = join(INTEROP_DIR, "python-v4");
@@ -168,25 +193,11 @@ export function ensurePythonPeer(): PeerCommand {
     ["python3", "python3-venv"],
   );
   const hash = treeHash(PYTHON_DIR, [versionOf("python3", ["--version"])]);
-  const venv = join(CACHE_DIR, `python-v4-${hash}`);
-  const bin = join(venv, "bin/python");
-  if (!existsSync(join(venv, ".complete"))) {
-    rmSync(venv, { recursive: true, force: true });
-    mkdirSync(CACHE_DIR, { recursive: true });
-    run("python3 -m venv", "python3", ["-m", "venv", venv]);
-    run("pip install of the Python S3 Encryption Client v4 (PyPI)", bin, [
-      "-m",
-      "pip",
-      "install",
-      "--quiet",
-      "--disable-pip-version-check",
-      "--no-deps",
-      "-r",
-      join(PYTHON_DIR, "requirements.txt"),
-    ]);
-    run("pip check", bin, ["-m", "pip", "check"]);
-    writeFileSync(join(venv, ".complete"), "");
-  }
+  const bin = pinnedVenv(
+    join(CACHE_DIR, `python-v4-${hash}`),
+    join(PYTHON_DIR, "requirements.txt"),
+    "the Python S3 Encryption Client v4",
+  );
   python = { cmd: bin, args: [join(PYTHON_DIR, "peer.py")] };
   return python;
 }
